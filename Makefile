@@ -1,0 +1,48 @@
+# yinqi-twin — every target bootstraps what it needs (idempotent; a no-op when up to date).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SCENARIO ?= scenarios/baseline.yaml
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bootstrap mosquitto clean bench
+
+bootstrap: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "yinqi-twin needs Python >= 3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's mosquitto for the external-broker tests (CI runs as root on a Debian machine).
+mosquitto:
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null) ; } || \
+	  echo "mosquitto not installed (not root or no apt-get): external-broker tests will say why they skip"
+
+run: bootstrap
+	$(BIN)/yinqi run $(SCENARIO)
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: bootstrap mosquitto lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: bootstrap
+	$(BIN)/yinqi bench
+
+clean:
+	rm -rf $(VENV) node_modules build runs .pytest_cache .mypy_cache .ruff_cache
