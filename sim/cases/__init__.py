@@ -1,0 +1,22 @@
+"""Registry of product cases: scenario key → ``module:function`` run entry point (lazy import)."""
+
+from __future__ import annotations
+
+import importlib
+
+from sim.cases.base import CaseContext, CaseRunner
+
+CASES: dict[str, str] = {}
+
+
+def runner_for(case: str) -> CaseRunner:
+    """The run function of ``case``; imported only when the case is configured."""
+    try:
+        module_name, _, attr = CASES[case].partition(":")
+    except KeyError:
+        raise KeyError(f"no runner registered for case {case!r}") from None
+    runner: CaseRunner = getattr(importlib.import_module(module_name), attr)
+    return runner
+
+
+__all__ = ["CASES", "CaseContext", "CaseRunner", "runner_for"]

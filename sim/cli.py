@@ -1,0 +1,150 @@
+"""``yinqi``: validate and run scenarios, train a scoring model on a CSV.
+
+Bad input ends with exit code 2 and one line on stderr; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import SimError
+
+log = logging.getLogger("yinqi")
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    return common
+
+
+def _scenario_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="scenario YAML file")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario key (repeatable), typed through the schema",
+    )
+    parser.add_argument("--seed", type=int, help="master seed (replaces the scenario's)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``yinqi`` argument parser."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="yinqi", description="yinqi-twin: digital twin of bank–enterprise financial products"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", parents=[common], help="check a scenario without running")
+    _scenario_args(validate)
+
+    run = sub.add_parser("run", parents=[common], help="run a scenario into runs/<id>/")
+    _scenario_args(run)
+    run.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run dirs")
+    run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    score = sub.add_parser("score", help="scoring-model tools")
+    score_sub = score.add_subparsers(dest="score_command", required=True)
+    train = score_sub.add_parser("train", parents=[common], help="train a scoring model on a CSV")
+    train.add_argument("--data", type=Path, required=True, help="CSV file, one row per borrower")
+    train.add_argument("--target", required=True, help="binary target column (1 = default)")
+    train.add_argument("--features", help="comma-separated feature columns (default: all others)")
+    train.add_argument(
+        "--estimator",
+        default="hist_gradient_boosting",
+        help="random_forest | hist_gradient_boosting | logistic_regression",
+    )
+    train.add_argument("--out", type=Path, default=Path("models"), help="folder for the model")
+    train.add_argument("--seed", type=int, default=0, help="random seed")
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    if not args.debug:
+        for noisy in ("amqtt", "transitions", "web3", "urllib3", "matplotlib", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.config import load_scenario
+
+    config = load_scenario(args.file, seed=args.seed, overrides=args.overrides)
+    print(
+        f"ok: {config.name} — cases {', '.join(config.cases())}; modes {', '.join(config.modes)}; "
+        f"{config.months} months from {config.start} ({config.horizon_days} days); seed {config.seed}"
+    )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.runner import run_scenario
+
+    result = run_scenario(
+        args.file,
+        seed=args.seed,
+        overrides=args.overrides,
+        out=args.out,
+        progress=not args.no_progress,
+    )
+    wall = result.manifest.get("wall_time_s")
+    print(f"run {result.status} in {wall} s: {result.run_dir}")
+    print(f"report: {result.report_path}")
+    return 0
+
+
+def _cmd_score_train(args: argparse.Namespace) -> int:
+    from products.credit.train_csv import train_from_csv
+
+    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
+    report = train_from_csv(args.data, args.target, features, args.out, args.estimator, args.seed)
+    for key, value in report.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+COMMANDS = {"validate": _cmd_validate, "run": _cmd_run, "train": _cmd_score_train}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``yinqi`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args)
+    command = args.score_command if args.command == "score" else args.command
+    try:
+        return COMMANDS[command](args)
+    except SimError as exc:
+        if args.debug:
+            raise
+        print(f"yinqi {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("yinqi: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"yinqi {args.command}: unexpected {type(exc).__name__}: {exc} (use --debug)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

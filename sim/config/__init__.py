@@ -1,0 +1,79 @@
+"""Scenario schema: YAML → frozen pydantic models, parsed once, validated with clear messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from sim.config.base import Frozen, Shock
+from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
+
+Mode = Literal["innovated", "traditional"]
+
+#: Top-level keys that configure a product case (one runner each in ``sim.cases``).
+CASE_KEYS = ("supply_chain", "merchant_credit", "equipment_leasing")
+
+
+class ScenarioConfig(Frozen):
+    """A whole scenario: the clock, the seed, the modes and one section per product case."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="scenario name, used in run ids")
+    description: str = ""
+    start: dt.date = Field(default=dt.date(2025, 1, 1), description="calendar date of sim hour 0")
+    months: int = Field(default=12, ge=1, le=120, description="horizon in calendar months")
+    seed: int = Field(default=0, ge=0, description="master seed of the seed tree")
+    modes: tuple[Mode, ...] = Field(
+        default=("innovated", "traditional"), min_length=1, description="modes run per case"
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        if len(set(self.modes)) != len(self.modes):
+            raise ValueError(f"modes: {list(self.modes)} must not repeat a mode")
+        if not any(getattr(self, key, None) is not None for key in CASE_KEYS):
+            raise ValueError(f"scenario configures no case: add one of {', '.join(CASE_KEYS)}")
+        return self
+
+    @property
+    def start_datetime(self) -> dt.datetime:
+        """Sim hour 0 as a UTC datetime."""
+        return dt.datetime(self.start.year, self.start.month, self.start.day, tzinfo=dt.UTC)
+
+    @property
+    def horizon_days(self) -> int:
+        """Days from ``start`` to the same day ``months`` calendar months later."""
+        month_index = self.start.month - 1 + self.months
+        year, month = self.start.year + month_index // 12, month_index % 12 + 1
+        end = dt.date(year, month, min(self.start.day, 28))
+        return (end - self.start).days
+
+    @property
+    def horizon_hours(self) -> int:
+        """``horizon_days`` in hours (the sim clock's unit)."""
+        return self.horizon_days * 24
+
+    def cases(self) -> list[str]:
+        """Names of the configured cases, in canonical order."""
+        return [key for key in CASE_KEYS if getattr(self, key, None) is not None]
+
+    def config_hash(self) -> str:
+        """Stable hash of the resolved config (provenance; seed included)."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+__all__ = [
+    "CASE_KEYS",
+    "Frozen",
+    "Mode",
+    "ScenarioConfig",
+    "Shock",
+    "apply_overrides",
+    "format_validation_error",
+    "load_scenario",
+    "read_yaml",
+]

@@ -1,0 +1,241 @@
+"""Run a scenario end to end into a run directory; load a finished run back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import io as sio
+from sim.cases import CaseContext, runner_for
+from sim.config import ScenarioConfig, load_scenario
+from sim.errors import RunError
+from sim.recorder import Recorder
+from sim.rng import SeedTree
+
+log = logging.getLogger(__name__)
+
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "pydantic",
+    "simpy",
+    "mesa",
+    "scikit-learn",
+    "web3",
+    "amqtt",
+    "paho-mqtt",
+)
+
+
+@dataclass
+class RunResult:
+    """A finished (or failed) run: its directory and the summary it wrote."""
+
+    run_dir: Path
+    status: str
+    kpis: dict[str, Any]
+    claims: list[dict[str, Any]]
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def report_path(self) -> Path:
+        """``report.html`` of the run."""
+        return self.run_dir / "report.html"
+
+    def kpi_series(self) -> pd.DataFrame:
+        """Monthly KPI series (long format: case, mode, period, kpi, value)."""
+        return pd.read_parquet(self.run_dir / "kpis.parquet")
+
+    def events(self) -> pd.DataFrame:
+        """All recorded events."""
+        return pd.read_parquet(self.run_dir / "events.parquet")
+
+
+def _coerce_config(
+    source: ScenarioConfig | str | Path | Mapping[str, Any],
+    seed: int | None,
+    overrides: Sequence[str],
+) -> ScenarioConfig:
+    if isinstance(source, ScenarioConfig):
+        if overrides:
+            source = source.model_dump(mode="json")
+        elif seed is not None:
+            return ScenarioConfig.model_validate({**source.model_dump(), "seed": seed})
+        else:
+            return source
+    return load_scenario(source, seed=seed, overrides=overrides)
+
+
+def _new_run_dir(parent: Path, config: ScenarioConfig) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = parent / f"{config.name}-{stamp}-{config.seed}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}.{n}")
+    candidate.mkdir(parents=True)
+    return candidate
+
+
+def _git_sha() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if sha.returncode != 0:
+        return None
+    return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in ("yinqi-twin", *PACKAGES):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+class _Run:
+    """One run's bookkeeping: manifest first, checkpoints after each case, finalised last."""
+
+    def __init__(self, config: ScenarioConfig, run_dir: Path) -> None:
+        self.config = config
+        self.run_dir = run_dir
+        self.recorder = Recorder(run_dir, config.start_datetime)
+        self.started = time.perf_counter()
+        self.case_seconds: dict[str, float] = {}
+        self.manifest: dict[str, Any] = {
+            "run_id": run_dir.name,
+            "scenario": config.name,
+            "seed": config.seed,
+            "config_hash": config.config_hash(),
+            "config": config.model_dump(mode="json"),
+            "status": "running",
+            "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "git_sha": _git_sha(),
+            "versions": _versions(),
+        }
+        sio.write_json(run_dir / "manifest.json", self.manifest)
+
+    def run_case(self, case: str, progress: bool) -> None:
+        log.info("case %s: modes %s", case, ", ".join(self.config.modes))
+        ctx = CaseContext(
+            config=self.config,
+            case=getattr(self.config, case),
+            seeds=SeedTree(self.config.seed).child(case),
+            recorder=self.recorder,
+            run_dir=self.run_dir,
+            progress=progress,
+        )
+        began = time.perf_counter()
+        try:
+            runner_for(case)(ctx)
+        finally:
+            self.case_seconds[case] = round(time.perf_counter() - began, 3)
+            self.checkpoint("running")
+        log.info("case %s done in %.1f s", case, self.case_seconds[case])
+
+    def summary(self, status: str) -> dict[str, Any]:
+        return {
+            "scenario": self.config.name,
+            "seed": self.config.seed,
+            "status": status,
+            "kpis": dict(sorted(self.recorder.totals.items())),
+            "claims": [vars(c) for c in self.recorder.claims],
+        }
+
+    def checkpoint(self, status: str) -> None:
+        self.recorder.save()
+        sio.write_json(self.run_dir / "summary.json", self.summary(status))
+
+    def finish(self, status: str, error: str | None) -> RunResult:
+        from sim.report import write_report
+
+        self.checkpoint(status)
+        self.manifest.update(
+            status=status,
+            error=error,
+            wall_time_s=round(time.perf_counter() - self.started, 3),
+            case_wall_time_s=self.case_seconds,
+            provenance=self.recorder.provenance_data,
+            finished_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        try:
+            write_report(self.run_dir, self.recorder, self.manifest)
+        except Exception:
+            log.exception("could not write report.html")
+        sio.write_json(self.run_dir / "manifest.json", self.manifest)
+        summary = self.summary(status)
+        return RunResult(self.run_dir, status, summary["kpis"], summary["claims"], self.manifest)
+
+
+def run_scenario(
+    source: ScenarioConfig | str | Path | Mapping[str, Any],
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    out: str | Path = "runs",
+    progress: bool = True,
+) -> RunResult:
+    """Run every configured case of a scenario in every mode and write the run directory.
+
+    Safe to call in a fresh worker process: no global state; real components start and stop inside.
+
+    Args:
+        source: a ``ScenarioConfig``, a YAML path or a mapping.
+        seed: replaces the scenario's master seed.
+        overrides: ``a.b.c=value`` strings, typed through the schema.
+        out: parent folder of the run directory ``<scenario>-<utc>-<seed>``.
+        progress: show progress bars (on a TTY).
+
+    Returns:
+        The run's result. On failure the run directory keeps partial results with status
+        ``failed`` and the reason, and the original exception is re-raised.
+    """
+    config = _coerce_config(source, seed, overrides)
+    run = _Run(config, _new_run_dir(Path(out), config))
+    log.info("run %s → %s", config.name, run.run_dir)
+    try:
+        for case in config.cases():
+            run.run_case(case, progress)
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error("run failed: %s (partial results kept in %s)", reason, run.run_dir)
+        run.finish("failed", reason)
+        raise
+    return run.finish("ok", None)
+
+
+def load_results(run_dir: str | Path) -> RunResult:
+    """Load a finished (or failed) run directory written by ``run_scenario``."""
+    run_dir = Path(run_dir)
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RunError(
+            f"{run_dir}: not a run directory ({Path(exc.filename).name} missing)"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{run_dir}: unreadable run file: {exc}") from None
+    return RunResult(run_dir, summary["status"], summary["kpis"], summary["claims"], manifest)
