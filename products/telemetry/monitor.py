@@ -1,0 +1,235 @@
+"""DeviceMonitor: the bank's rules over device telemetry, evaluated on sim time only.
+
+Rules are edge-triggered: an alert fires on the first reading where a condition becomes true and
+the rule re-arms once the condition clears, so a device idling for a week raises one ``idle``
+alert, not 168. Batches of a tick are stacked into ``(devices, readings)`` arrays and every rule
+is a handful of numpy operations per tick, whatever the fleet size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from products.telemetry.port import Alert, DeviceSpec
+from products.telemetry.schema import ReadingBatch
+
+IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE = (
+    "idle",
+    "geofence",
+    "fuel_rate",
+    "fault",
+    "arrears_idle",
+)
+RULES = (IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE)
+_EPS_HOURS = 1e-6
+
+Polygon = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Geofence:
+    """Allowed region: the union of polygons given as ``(lat, lon)`` vertices."""
+
+    polygons: tuple[Polygon, ...]
+
+    @classmethod
+    def box(cls, lat_min: float, lat_max: float, lon_min: float, lon_max: float) -> Geofence:
+        """A lat/lon rectangle (the seed article's 30–40°N, 110–120°E is one)."""
+        corners = ((lat_min, lon_min), (lat_min, lon_max), (lat_max, lon_max), (lat_max, lon_min))
+        return cls((corners,))
+
+    def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Boolean array: which points lie inside (or on the edge of) any polygon."""
+        inside = np.zeros(np.shape(lat), dtype=bool)
+        for polygon in self.polygons:
+            inside |= _in_polygon(polygon, lat, lon)
+        return inside
+
+
+def _in_polygon(polygon: Polygon, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Even-odd ray casting along the longitude axis, edges counted as inside."""
+    vertices = np.asarray(polygon, dtype=np.float64)
+    inside = np.zeros(np.shape(lat), dtype=bool)
+    on_edge = np.zeros(np.shape(lat), dtype=bool)
+    for (lat1, lon1), (lat2, lon2) in zip(vertices, np.roll(vertices, -1, axis=0), strict=True):
+        cross = (lon2 - lon1) * (lat - lat1) - (lat2 - lat1) * (lon - lon1)
+        within = (np.minimum(lat1, lat2) <= lat) & (lat <= np.maximum(lat1, lat2))
+        within &= (np.minimum(lon1, lon2) <= lon) & (lon <= np.maximum(lon1, lon2))
+        on_edge |= within & (np.abs(cross) < 1e-12)
+        if lat1 == lat2:
+            continue
+        straddles = (lat1 > lat) != (lat2 > lat)
+        lon_at = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+        inside ^= straddles & (lon < lon_at)
+    return inside | on_edge
+
+
+@dataclass(frozen=True)
+class MonitorRules:
+    """Rule thresholds (the scenario's ``telemetry.rules`` section).
+
+    Attributes:
+        idle_hours: alert when no productive hour for longer than this.
+        geofence: allowed region; leaving it alerts.
+        fuel_min_engine_hours: fuel rate is judged only over intervals with this many engine hours.
+        fault_codes: codes that alert; empty = every code.
+        arrears_days: days past due from which ``arrears_idle`` applies.
+        arrears_idle_hours: idle hours that, with arrears, raise ``arrears_idle``.
+        enabled: rule names in force.
+    """
+
+    idle_hours: float = 24.0
+    geofence: Geofence = field(default_factory=lambda: Geofence.box(30.0, 40.0, 110.0, 120.0))
+    fuel_min_engine_hours: float = 0.5
+    fault_codes: frozenset[str] = frozenset()
+    arrears_days: int = 30
+    arrears_idle_hours: float = 72.0
+    enabled: frozenset[str] = frozenset(RULES)
+
+
+class DeviceMonitor:
+    """Stateful rule engine over the devices of one fleet.
+
+    Args:
+        devices: the fleet (fixes each device's row and fuel ceiling).
+        rules: thresholds.
+    """
+
+    def __init__(self, devices: Sequence[DeviceSpec], rules: MonitorRules) -> None:
+        self.rules = rules
+        self.index = {spec.device_id: i for i, spec in enumerate(devices)}
+        n = len(devices)
+        self._fuel_max = np.array([s.fuel_max_litres_per_hour for s in devices], dtype=float)
+        self._last = {k: np.full(n, np.nan) for k in ("t", "prod", "op", "fuel", "active")}
+        self._state = {rule: np.zeros(n, dtype=bool) for rule in RULES}
+        self._faults: dict[int, frozenset[str]] = {}
+        self._days_past_due = np.zeros(n, dtype=np.int64)
+
+    def knows(self, device_id: str) -> bool:
+        """Whether ``device_id`` belongs to the fleet."""
+        return device_id in self.index
+
+    def set_payment_status(self, device_id: str, days_past_due: int) -> None:
+        """Record the lessee's days past due for the payment-aware rules."""
+        self._days_past_due[self.index[device_id]] = days_past_due
+
+    def ingest(self, batches: Sequence[ReadingBatch]) -> list[Alert]:
+        """Apply every rule to the batches of one tick; returns the alerts, sorted."""
+        alerts: list[Alert] = []
+        for length in sorted({len(b) for b in batches}):
+            group = sorted((b for b in batches if len(b) == length), key=lambda b: b.device_id)
+            alerts.extend(self._ingest_group(group))
+        return sorted(alerts)
+
+    def _ingest_group(self, group: list[ReadingBatch]) -> list[Alert]:
+        rows = np.array([self.index[b.device_id] for b in group])
+        ids = [b.device_id for b in group]
+        cols = {
+            name: np.stack([getattr(b, name) for b in group])
+            for name in ("t_hours", "lat", "lon", "operating_hours", "idle_hours")
+        }
+        cols["fuel"] = np.stack([b.fuel_used_litres for b in group])
+        cols["prod"] = cols["operating_hours"] - cols["idle_hours"]
+        gap = self._idle_gap(rows, cols)
+        alerts = self._vector_rules(rows, ids, cols, gap)
+        alerts += self._fault_rule(rows, group)
+        self._remember(rows, cols)
+        return alerts
+
+    def _previous(self, key: str, rows: np.ndarray, first: np.ndarray) -> np.ndarray:
+        prev = self._last[key][rows]
+        return np.where(np.isnan(prev), first, prev)
+
+    def _idle_gap(self, rows: np.ndarray, cols: dict[str, np.ndarray]) -> np.ndarray:
+        t, prod = cols["t_hours"], cols["prod"]
+        prev_prod = self._previous("prod", rows, prod[:, 0])
+        increased = np.diff(np.column_stack([prev_prod, prod]), axis=1) > _EPS_HOURS
+        last_active = np.where(increased, t, -np.inf)
+        start = self._previous("active", rows, t[:, 0])
+        last_active = np.maximum.accumulate(np.column_stack([start, last_active]), axis=1)[:, 1:]
+        cols["active"] = last_active
+        return t - last_active
+
+    def _vector_rules(
+        self, rows: np.ndarray, ids: list[str], cols: dict[str, np.ndarray], gap: np.ndarray
+    ) -> list[Alert]:
+        r = self.rules
+        dpd = self._days_past_due[rows][:, None]
+        conditions = {
+            IDLE: (gap > r.idle_hours, gap),
+            GEOFENCE: (~r.geofence.contains(cols["lat"], cols["lon"]), cols["lat"]),
+            FUEL_RATE: self._fuel_condition(rows, cols),
+            ARREARS_IDLE: (
+                (dpd >= r.arrears_days) & (gap > r.arrears_idle_hours),
+                np.broadcast_to(dpd, gap.shape),
+            ),
+        }
+        alerts = []
+        for rule, (cond, value) in conditions.items():
+            if rule in r.enabled:
+                alerts += self._edges(rule, rows, ids, cols["t_hours"], cond, value)
+        return alerts
+
+    def _fuel_condition(
+        self, rows: np.ndarray, cols: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        op, fuel = cols["operating_hours"], cols["fuel"]
+        d_op = np.diff(np.column_stack([self._previous("op", rows, op[:, 0]), op]), axis=1)
+        d_fuel = np.diff(np.column_stack([self._previous("fuel", rows, fuel[:, 0]), fuel]), axis=1)
+        judged = d_op >= self.rules.fuel_min_engine_hours
+        rate = np.divide(d_fuel, d_op, out=np.zeros_like(d_fuel), where=judged)
+        return judged & (rate > self._fuel_max[rows][:, None]), rate
+
+    def _edges(
+        self,
+        rule: str,
+        rows: np.ndarray,
+        ids: list[str],
+        t: np.ndarray,
+        cond: np.ndarray,
+        value: np.ndarray,
+    ) -> list[Alert]:
+        before = np.column_stack([self._state[rule][rows], cond[:, :-1]])
+        self._state[rule][rows] = cond[:, -1]
+        hit_rows, hit_cols = np.nonzero(cond & ~before)
+        return [
+            Alert(float(t[i, j]), ids[i], rule, round(float(value[i, j]), 3))
+            for i, j in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True)
+        ]
+
+    def _fault_rule(self, rows: np.ndarray, group: list[ReadingBatch]) -> list[Alert]:
+        alerts: list[Alert] = []
+        for row, batch in zip(rows.tolist(), group, strict=True):
+            if batch.faults or self._faults.get(row):
+                alerts += self._fault_edges(row, batch)
+        return alerts if FAULT in self.rules.enabled else []
+
+    def _fault_edges(self, row: int, batch: ReadingBatch) -> list[Alert]:
+        by_index: dict[int, set[str]] = {}
+        for i, code in batch.faults:
+            by_index.setdefault(i, set()).add(code)
+        active, last_i, alerts = self._faults.get(row, frozenset()), -1, []
+        wanted = self.rules.fault_codes
+        for i in sorted(by_index):
+            if i > last_i + 1:
+                active = frozenset()
+            codes = frozenset(by_index[i])
+            t = float(batch.t_hours[i])
+            alerts += [
+                Alert(t, batch.device_id, FAULT, 1.0, code)
+                for code in sorted(codes - active)
+                if not wanted or code in wanted
+            ]
+            active, last_i = codes, i
+        self._faults[row] = active if last_i == len(batch) - 1 else frozenset()
+        return alerts
+
+    def _remember(self, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+        self._last["t"][rows] = cols["t_hours"][:, -1]
+        self._last["prod"][rows] = cols["prod"][:, -1]
+        self._last["op"][rows] = cols["operating_hours"][:, -1]
+        self._last["fuel"][rows] = cols["fuel"][:, -1]
+        self._last["active"][rows] = cols["active"][:, -1]

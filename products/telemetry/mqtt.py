@@ -1,0 +1,264 @@
+"""The real telemetry adapter: one MQTT connection per device, a monitor subscriber, a tick clock.
+
+All connections are paho clients (MQTT 3.1.1, callback API v2) driven from the calling thread
+with ``loop_write()``/``loop_read()`` — no thread per device. Each tick: every device publishes
+its batch to ``device/<id>/data``, the clock publishes ``{"tick", "count"}`` to ``sim/tick``, and
+the adapter pumps the sockets until the monitor holds exactly ``count`` valid batches of that tick
+(the tick barrier); only then does the monitor run, in device order, so alerts depend on sim
+data only. A broker that dies or stalls fails the run with :class:`~sim.errors.BrokerError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import selectors
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Self, cast
+from urllib.parse import urlparse
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from products.telemetry.base import DEFAULT_MAX_PAYLOAD_BYTES, MonitoredTelemetry
+from products.telemetry.broker import (
+    CLOCK_USER,
+    DEVICE_FILTER,
+    MONITOR_USER,
+    TICK_TOPIC,
+    EmbeddedBroker,
+    credential,
+)
+from products.telemetry.intake import device_topic
+from products.telemetry.monitor import MonitorRules
+from products.telemetry.port import Alert, AlertSink, DeviceSpec
+from products.telemetry.schema import ReadingBatch
+from sim.errors import BrokerError
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 600
+CONNECT_CHUNK = 50
+
+
+def parse_broker_url(url: str) -> tuple[str, int]:
+    """``mqtt://host:port`` → ``(host, port)``.
+
+    Raises:
+        ValueError: another scheme, or no host.
+    """
+    parts = urlparse(url)
+    if parts.scheme != "mqtt" or not parts.hostname:
+        raise ValueError(f"broker_url: {url!r} must look like mqtt://host:port")
+    return parts.hostname, parts.port or 1883
+
+
+def _sock(client: paho.Client) -> socket.socket:
+    """The client's socket (paho types it loosely)."""
+    return cast(socket.socket, client.socket())
+
+
+def make_client(client_id: str, username: str, password: str) -> paho.Client:
+    """A paho client for MQTT 3.1.1 with the v2 callback API and a clean session."""
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=True,
+        protocol=paho.MQTTv311,
+    )
+    client.username_pw_set(username, password)
+    return client
+
+
+class MqttTelemetry(MonitoredTelemetry):
+    """Telemetry over a real MQTT broker (embedded amqtt unless ``broker_url`` is given).
+
+    Args:
+        devices: the fleet; one MQTT connection each.
+        rules: monitor thresholds.
+        sink: receives every alert (the bank).
+        broker_url: ``mqtt://host:port`` of an external broker; None starts the embedded one.
+        secret: run secret for device tokens (random if None).
+        max_payload_bytes: larger payloads are rejected by the monitor.
+        barrier_timeout_s: how long a tick may wait for its batches before the run fails.
+    """
+
+    def __init__(
+        self,
+        devices: Sequence[DeviceSpec],
+        rules: MonitorRules,
+        sink: AlertSink,
+        *,
+        broker_url: str | None = None,
+        secret: bytes | None = None,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        barrier_timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__(devices, rules, sink, max_payload_bytes)
+        self.secret = secret or secrets.token_bytes(32)
+        self.broker_url = broker_url
+        self.barrier_timeout_s = barrier_timeout_s
+        self.broker: EmbeddedBroker | None = None
+        self.broker_stats: dict[str, int] = {}
+        self._device_ids = [spec.device_id for spec in devices]
+        self._devices: dict[str, paho.Client] = {}
+        self._connected: set[str] = set()
+        self._subscribed = 0
+        self._tick_counts: dict[int, int] = {}
+        self._lost: list[str] = []
+        self._monitor: paho.Client | None = None
+        self._clock: paho.Client | None = None
+        self._writers: set[paho.Client] = set()
+        self._selector = selectors.DefaultSelector()
+
+    def open(self) -> Self:
+        """Start the broker (if embedded) and connect monitor, clock and every device."""
+        try:
+            host, port = self._endpoint()
+            self._monitor = self._connect(MONITOR_USER, MONITOR_USER, host, port)
+            self._monitor.on_message = self._on_message
+            self._monitor.on_subscribe = self._on_subscribe
+            self._clock = self._connect(CLOCK_USER, CLOCK_USER, host, port)
+            self.drive(lambda: len(self._connected) == 2, "monitor and clock login")
+            self._monitor.subscribe([(DEVICE_FILTER, 0), (TICK_TOPIC, 0)])
+            self.drive(lambda: self._subscribed == 1, "monitor subscription")
+            self._connect_devices(host, port)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _endpoint(self) -> tuple[str, int]:
+        if self.broker_url is not None:
+            return parse_broker_url(self.broker_url)
+        self.broker = EmbeddedBroker(self.secret).start()
+        return "127.0.0.1", self.broker.port
+
+    def _connect(self, client_id: str, username: str, host: str, port: int) -> paho.Client:
+        client = make_client(client_id, username, credential(self.secret, username))
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.user_data_set(client_id)
+        try:
+            client.connect(host, port, keepalive=KEEPALIVE_S)
+        except OSError as exc:
+            raise BrokerError(f"cannot reach MQTT broker at {host}:{port}: {exc}") from None
+        self._selector.register(_sock(client), selectors.EVENT_READ, client)
+        if client.want_write():
+            self._writers.add(client)
+        return client
+
+    def _connect_devices(self, host: str, port: int) -> None:
+        for start in range(0, len(self._device_ids), CONNECT_CHUNK):
+            chunk = self._device_ids[start : start + CONNECT_CHUNK]
+            for device_id in chunk:
+                self._devices[device_id] = self._connect(device_id, device_id, host, port)
+            self.drive(self._count_connected(2 + start + len(chunk)), "device logins")
+        log.info("%d devices connected to MQTT broker", len(self._devices))
+
+    def _count_connected(self, expected: int) -> Callable[[], bool]:
+        return lambda: len(self._connected) == expected
+
+    def _on_connect(
+        self, client: paho.Client, who: str, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        if reason.is_failure:
+            raise BrokerError(f"MQTT broker refused {who!r}: {reason}")
+        self._connected.add(who)
+
+    def _on_subscribe(
+        self, client: paho.Client, who: str, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        if any(r.is_failure for r in reasons):
+            raise BrokerError(f"MQTT broker refused the monitor's subscription: {reasons}")
+        self._subscribed += 1
+
+    def _on_disconnect(
+        self, client: paho.Client, who: str, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        self._connected.discard(who)
+        self._lost.append(f"{who} ({reason})")
+
+    def _on_message(self, client: paho.Client, who: str, message: paho.MQTTMessage) -> None:
+        if message.topic == TICK_TOPIC:
+            self._on_tick(bytes(message.payload))
+        else:
+            self.collector.accept_payload(message.topic, bytes(message.payload))
+
+    def _on_tick(self, payload: bytes) -> None:
+        try:
+            body = json.loads(payload)
+            self._tick_counts[int(body["tick"])] = int(body["count"])
+        except (ValueError, KeyError, TypeError):
+            self.collector.reject("bad_tick", f"{TICK_TOPIC}: {payload[:80]!r}")
+
+    def submit(self, batch: ReadingBatch) -> None:
+        """Publish one device's batch over that device's own connection."""
+        client = self._devices[batch.device_id]
+        client.publish(device_topic(batch.device_id), batch.to_payload(), qos=0)
+        if client.want_write():
+            self._writers.add(client)
+
+    def end_tick(self, tick: int, t_end_hours: float) -> list[Alert]:
+        """Publish the tick message, wait for every batch of the tick, run the monitor."""
+        self._check_tick(tick)
+        assert self._clock is not None
+        count = len(self._devices)
+        self._clock.publish(TICK_TOPIC, json.dumps({"tick": tick, "count": count}), qos=0)
+        if self._clock.want_write():
+            self._writers.add(self._clock)
+        self.drive(lambda: self._tick_complete(tick, count), f"tick {tick} barrier")
+        del self._tick_counts[tick]
+        return self._deliver(self.collector.close_tick())
+
+    def _tick_complete(self, tick: int, count: int) -> bool:
+        return self._tick_counts.get(tick) == count and self.collector.pending == count
+
+    def drive(self, done: Callable[[], bool], what: str) -> None:
+        """Drive every socket from this thread until ``done()``; fail on death or stall."""
+        deadline = time.monotonic() + self.barrier_timeout_s
+        while not done():
+            self._check_health(what)
+            if not self._service(timeout_s=0.05) and time.monotonic() > deadline:
+                raise BrokerError(f"MQTT {what}: no progress for {self.barrier_timeout_s} s")
+
+    def _service(self, timeout_s: float) -> bool:
+        read_write = selectors.EVENT_READ | selectors.EVENT_WRITE
+        for client in self._writers:
+            self._selector.modify(_sock(client), read_write, client)
+        events = self._selector.select(timeout_s)
+        for key, mask in events:
+            if mask & selectors.EVENT_WRITE:
+                key.data.loop_write()
+            if mask & selectors.EVENT_READ:
+                key.data.loop_read()
+        for client in [c for c in self._writers if not c.want_write()]:
+            self._writers.discard(client)
+            if client.socket() is not None:
+                self._selector.modify(_sock(client), selectors.EVENT_READ, client)
+        return bool(events)
+
+    def _check_health(self, what: str) -> None:
+        if self.broker is not None and not self.broker.alive():
+            raise BrokerError(f"MQTT broker died during {what}: {self.broker.failure_text()}")
+        if self._lost:
+            raise BrokerError(f"MQTT connection lost during {what}: {', '.join(self._lost[:5])}")
+
+    def close(self) -> None:
+        """Disconnect every client and stop the embedded broker (idempotent)."""
+        clients = [c for c in (self._monitor, self._clock) if c is not None]
+        for client in [*clients, *self._devices.values()]:
+            client.on_disconnect = None
+            if client.socket() is not None:
+                self._selector.unregister(_sock(client))
+                client.disconnect()
+        self._writers.clear()
+        self._monitor, self._clock, self._devices = None, None, {}
+        if self.broker is not None:
+            self.broker_stats = self.broker.stop()
+            self.broker = None
+        for key, value in self.broker_stats.items():
+            self.stats.rejected[f"broker_{key}"] = value

@@ -1,0 +1,131 @@
+"""Shared helpers of the MQTT tests: alert sink, scripted fleet, mosquitto on a free port."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+
+from products.telemetry.broker import HOST, free_port
+from products.telemetry.port import Alert, DeviceSpec
+from products.telemetry.scripted import ScriptedDevice
+
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
+
+
+class Sink:
+    """Records alerts like the bank would receive them."""
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def send_alert(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+
+SCRIPTED, NORMAL = "EQ-S", "EQ-N"
+FLEET = [DeviceSpec(SCRIPTED, 20.0), DeviceSpec(NORMAL, 20.0)]
+
+#: The alerts the rules must raise for :func:`scripted_days` (derived by hand in the comments).
+EXPECTED_ALERTS = [
+    Alert(41.0, SCRIPTED, "idle", 25.0),  # last productive hour 16, 41 - 16 = 25 > 24
+    Alert(53.0, SCRIPTED, "arrears_idle", 45.0),  # 45 days past due, 53 - 16 = 37 > 36
+    Alert(60.0, SCRIPTED, "fuel_rate", 30.0),  # 30 L in one engine hour > 20
+    Alert(62.0, SCRIPTED, "fuel_rate", 25.0),  # re-armed at 61 (15 L/h)
+    Alert(63.0, SCRIPTED, "fault", 1.0, "E042"),
+    Alert(66.0, SCRIPTED, "fault", 1.0, "E042"),  # cleared at 65, shows again at 66
+    Alert(72.0, SCRIPTED, "geofence", 41.0),  # lat 41 > 40
+    Alert(75.0, SCRIPTED, "geofence", 35.0),  # back in at 74, lon 121 > 120 at 75
+]
+ARREARS_IDLE_HOURS = 36.0
+DAYS_PAST_DUE_FROM_DAY = {2: 45}
+
+
+def scripted_days() -> list[list]:
+    """Four days (ticks 0–3) of batches for the scripted and the normal device."""
+    s, n = ScriptedDevice(SCRIPTED), ScriptedDevice(NORMAL)
+    normal = "O" * 8 + "W" * 9 + "O" * 7
+    return [
+        [s.batch(0, "O" * 8 + "WWWW" + "I" + "WWWW" + "O" * 7), n.batch(0, normal)],
+        [s.batch(1, "O" * 24), n.batch(1, normal)],
+        [
+            s.batch(
+                2,
+                "O" * 8 + "W" * 11 + "O" * 5,
+                fuel={60: 30.0, 62: 25.0},
+                faults={63: ("E042",), 64: ("E042",), 66: ("E042",)},
+            ),
+            n.batch(2, normal),
+        ],
+        [
+            s.batch(
+                3,
+                "WWWW" + "O" * 20,
+                where={72: (41.0, 115.0), 74: (35.0, 115.0), 75: (35.0, 121.0), 76: (35.0, 115.0)},
+            ),
+            n.batch(3, normal),
+        ],
+    ]
+
+
+def run_script(port) -> list[Alert]:  # type: ignore[no-untyped-def]
+    """Drive a telemetry port through :func:`scripted_days`; returns the alerts of all ticks."""
+    alerts: list[Alert] = []
+    for tick, batches in enumerate(scripted_days()):
+        if tick in DAYS_PAST_DUE_FROM_DAY:
+            port.set_payment_status(SCRIPTED, DAYS_PAST_DUE_FROM_DAY[tick])
+        for batch in batches:
+            port.submit(batch)
+        alerts += port.end_tick(tick, (tick + 1) * 24.0)
+    return alerts
+
+
+def mosquitto_binary() -> str | None:
+    """Path of Debian's mosquitto, or None."""
+    found = shutil.which("mosquitto")
+    return found or next((p for p in MOSQUITTO_PATHS if Path(p).is_file()), None)
+
+
+@contextlib.contextmanager
+def mosquitto() -> Iterator[str]:
+    """A mosquitto on a free loopback port allowing anonymous clients; yields its URL."""
+    binary = mosquitto_binary()
+    if binary is None:
+        pytest.skip(
+            "mosquitto binary not found (PATH, /usr/sbin); `make mosquitto` installs it as root"
+        )
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "mosquitto.conf"
+        conf.write_text(
+            f"listener {port} {HOST}\nallow_anonymous true\nmax_queued_messages 0\n"
+            "persistence false\nlog_dest stderr\nlog_type error\n"
+        )
+        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.PIPE)
+        try:
+            _await_port(port, proc)
+            yield f"mqtt://{HOST}:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _await_port(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mosquitto exited: {proc.stderr.read() if proc.stderr else ''!r}")
+        probe = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+        with contextlib.suppress(OSError):
+            probe.connect(HOST, port)
+            probe.disconnect()
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"mosquitto did not listen on port {port}")
