@@ -1,0 +1,109 @@
+"""A small ABI codec built once from a contract's ABI: calldata, custom errors, event logs.
+
+Encoding goes straight through ``eth_abi`` with precomputed selectors (what web3.py's
+``encode_abi`` does, without its per-call object churn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak
+
+# Errors inherited from Solidity itself, not listed in any ABI.
+BUILTIN_ERRORS = {"08c379a0": ("Error", ["string"]), "4e487b71": ("Panic", ["uint256"])}
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in param["components"])
+        return f"({inner}){kind[5:]}"
+    return kind
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    if isinstance(value, tuple):
+        return tuple(_normalise(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class _Function:
+    selector: bytes
+    inputs: list[str]
+    outputs: list[str]
+
+
+@dataclass(frozen=True)
+class _Event:
+    name: str
+    indexed: list[tuple[str, str]]
+    data: list[tuple[str, str]]
+
+
+class Codec:
+    """Encoder/decoder for one contract ABI."""
+
+    def __init__(self, abi: tuple[dict[str, Any], ...]) -> None:
+        self.functions: dict[str, _Function] = {}
+        self.errors: dict[str, tuple[str, list[str]]] = dict(BUILTIN_ERRORS)
+        self.events: dict[str, _Event] = {}
+        names = [e.get("name") for e in abi if e["type"] == "function"]
+        for entry in abi:
+            types = [_abi_type(p) for p in entry.get("inputs", [])]
+            signature = f"{entry.get('name')}({','.join(types)})"
+            if entry["type"] == "function" and names.count(entry["name"]) == 1:
+                outputs = [_abi_type(p) for p in entry.get("outputs", [])]
+                self.functions[entry["name"]] = _Function(
+                    keccak(text=signature)[:4], types, outputs
+                )
+            elif entry["type"] == "error":
+                self.errors[keccak(text=signature)[:4].hex()] = (entry["name"], types)
+            elif entry["type"] == "event":
+                params = [(p["name"], _abi_type(p)) for p in entry["inputs"]]
+                flags = [p["indexed"] for p in entry["inputs"]]
+                indexed = [p for p, f in zip(params, flags, strict=True) if f]
+                data = [p for p, f in zip(params, flags, strict=True) if not f]
+                self.events["0x" + keccak(text=signature).hex()] = _Event(
+                    entry["name"], indexed, data
+                )
+
+    def encode_call(self, name: str, args: tuple[Any, ...] | list[Any]) -> str:
+        """0x-hex calldata for ``name(args)``."""
+        fn = self.functions[name]
+        return "0x" + (fn.selector + encode(fn.inputs, list(args))).hex()
+
+    def decode_output(self, name: str, data: str) -> tuple[Any, ...]:
+        """Decoded return values of ``name``."""
+        values = decode(self.functions[name].outputs, bytes.fromhex(data[2:]))
+        return tuple(_normalise(v) for v in values)
+
+    def decode_error(self, data: str | None) -> tuple[str, tuple[Any, ...]]:
+        """``(name, args)`` of revert data; ``("UnknownError", (data,))`` when unrecognised."""
+        raw = bytes.fromhex((data or "0x")[2:])
+        entry = self.errors.get(raw[:4].hex())
+        if entry is None:
+            return ("UnknownError", (data,))
+        name, types = entry
+        return name, tuple(_normalise(v) for v in decode(types, raw[4:]))
+
+    def decode_log(self, log: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """``(event name, fields)`` of a log emitted by this contract, or None if unknown."""
+        topics = log["topics"]
+        event = self.events.get(topics[0]) if topics else None
+        if event is None:
+            return None
+        fields: dict[str, Any] = {}
+        for (name, kind), topic in zip(event.indexed, topics[1:], strict=True):
+            fields[name] = _normalise(decode([kind], bytes.fromhex(topic[2:]))[0])
+        values = decode([kind for _, kind in event.data], bytes.fromhex(log["data"][2:]))
+        for (name, _), value in zip(event.data, values, strict=True):
+            fields[name] = _normalise(value)
+        return event.name, fields

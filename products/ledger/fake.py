@@ -1,0 +1,74 @@
+"""In-memory ledger port: the reference model behind the port's queue/step interface."""
+
+from __future__ import annotations
+
+from products.ledger.port import Op, OpResult, Policy, ReceivableState
+from products.ledger.reference import ReferenceLedger, Revert
+
+
+class FakeLedger:
+    """Fast in-memory :class:`~products.ledger.port.LedgerPort` with the contracts' rules.
+
+    Args:
+        admin: account holding the admin and minter roles.
+        policy: automatic-review policy.
+    """
+
+    def __init__(self, admin: str, policy: Policy) -> None:
+        self.admin = admin
+        self.state = ReferenceLedger(admin, policy)
+        self._queue: list[tuple[int, Op]] = []
+        self._tickets = 0
+        self.tx_count = 0
+
+    def submit(self, op: Op) -> int:
+        """Queue ``op``; return its ticket."""
+        self._tickets += 1
+        self._queue.append((self._tickets, op))
+        return self._tickets
+
+    def step(self, timestamp_s: int) -> list[OpResult]:
+        """Apply the queue in order at ``timestamp_s``."""
+        self.state.now_s = timestamp_s
+        queue, self._queue = self._queue, []
+        self.tx_count += len(queue)
+        return [self.execute(ticket, op, timestamp_s) for ticket, op in queue]
+
+    def execute(self, ticket: int, op: Op, timestamp_s: int) -> OpResult:
+        """Apply one op now; a rule violation becomes a rejected result."""
+        try:
+            out = self.state.apply(op.kind, op.sender, op.args)
+        except Revert as err:
+            return OpResult(op, ticket, False, err.name, err.error_args, timestamp_s)
+        return OpResult(
+            op,
+            ticket,
+            True,
+            time_s=timestamp_s,
+            token_id=out.get("token_id"),
+            payout=out.get("payout"),
+        )
+
+    def receivable(self, token_id: int) -> ReceivableState:
+        """Current state of ``token_id``."""
+        return self.state.receivable(token_id)
+
+    def cash_balance(self, account: str) -> int:
+        """Cash of ``account`` in fen."""
+        return self.state.balances.get(account, 0)
+
+    def financed_outstanding(self, core: str) -> int:
+        """Financed, unpaid face of ``core``'s receivables."""
+        return self.state.outstanding.get(core, 0)
+
+    def available_line(self, core: str) -> int:
+        """Remaining credit line of ``core``."""
+        return self.state.available_line(core)
+
+    @property
+    def pending(self) -> int:
+        """Ops queued and not yet stepped."""
+        return len(self._queue)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,149 @@
+"""Shared test world for every ledger backend (web3.py's ``module_testing`` pattern).
+
+A :class:`World` puts one admin, two core enterprises, three suppliers, a bank, an auditor and an
+outsider on any :class:`~products.ledger.port.LedgerPort`, funds and authorises them, and offers
+short helpers so contract tests, the conformance suite and the stateful test read the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from products.ledger.fake import FakeLedger
+from products.ledger.paper import PaperLedger
+from products.ledger.port import (
+    MAX_UINT256,
+    LedgerPort,
+    Op,
+    OpResult,
+    Policy,
+    derive_address,
+    invoice_hash,
+)
+
+DAY_S = 86_400
+T0 = 1_735_689_600  # 2025-01-01 UTC
+POLICY = Policy(max_tenor_s=180 * DAY_S, grace_period_s=7 * DAY_S, default_period_s=60 * DAY_S,
+                min_amount=10_000)  # fmt: skip
+OPENING_CASH = 10**13
+CREDIT_LINE = 10**10
+TERMS = (450, 10, 9_500)  # 4.5% p.a., 0.1% fee, advance at most 95% of face
+BACKENDS = ("fake", "paper", "chain")
+
+
+def make_admin(label: str) -> str:
+    """Admin address for a test world labelled ``label``."""
+    return derive_address(0, "test", label, "admin")
+
+
+@contextmanager
+def running_anvil() -> Iterator[str]:
+    """A fresh Anvil for a test module; yields its URL."""
+    from products.ledger.anvil import Anvil
+
+    with Anvil(T0) as anvil:
+        yield anvil.url
+
+
+@contextmanager
+def open_world(kind: str, label: str, chain_url: str | None = None) -> Iterator[World]:
+    """A set-up :class:`World` on a fresh ledger of ``kind`` (fake, paper or chain).
+
+    The chain backend deploys new contracts on the Anvil at ``chain_url``, starting after its
+    latest block so timestamps keep increasing across tests sharing one node.
+    """
+    admin, t0 = make_admin(label), T0
+    if kind in ("fake", "paper"):
+        ledger: LedgerPort = (
+            FakeLedger(admin, POLICY) if kind == "fake" else PaperLedger(admin, POLICY)
+        )
+    elif kind == "chain" and chain_url:
+        from products.ledger.chain import ChainLedger
+        from products.ledger.rpc import JsonRpc
+
+        rpc = JsonRpc(chain_url)
+        t0 = max(T0, int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16) + 10)
+        ledger = ChainLedger(rpc, admin, POLICY, t0 + 1)
+    else:
+        raise ValueError(f"backend: {kind!r} must be one of {BACKENDS} (chain needs chain_url)")
+    world = World(ledger, label, t0 + 10)
+    try:
+        world.setup()
+        yield world
+    finally:
+        ledger.close()
+
+
+class World:
+    """Named actors on a ledger plus helpers; ``now_s`` advances one hour per step by default."""
+
+    def __init__(self, ledger: LedgerPort, label: str, t0: int = T0) -> None:
+        self.ledger = ledger
+        self.now_s = t0 + 3_600
+        self.label = label
+        actor = lambda name: derive_address(0, "test", label, name)  # noqa: E731
+        self.admin = ledger.admin
+        self.core, self.core2 = actor("core"), actor("core2")
+        self.s1, self.s2, self.s3 = actor("s1"), actor("s2"), actor("s3")
+        self.bank, self.auditor, self.outsider = actor("bank"), actor("auditor"), actor("outsider")
+        self.invoices = 0
+
+    def setup(self) -> None:
+        """Roles, opening cash, allowances, bank terms and the core's credit line."""
+        a = self.admin
+        grants = [("CORE_ROLE", self.core), ("CORE_ROLE", self.core2), ("FINANCIER_ROLE", self.bank),
+                  ("AUDITOR_ROLE", self.auditor)]  # fmt: skip
+        grants += [("SUPPLIER_ROLE", s) for s in (self.s1, self.s2, self.s3)]
+        ops = [Op("grant_role", a, g) for g in grants]
+        ops += [Op("mint", a, (who, OPENING_CASH)) for who in (self.core, self.core2, self.bank)]
+        ops += [
+            Op("approve_cash", who, (MAX_UINT256,)) for who in (self.core, self.core2, self.bank)
+        ]
+        ops += [
+            Op("set_terms", self.bank, TERMS),
+            Op("set_credit_line", self.bank, (self.core, CREDIT_LINE)),
+        ]
+        results = self.run(*ops)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise AssertionError(f"world setup failed: {failed}")
+
+    def run(self, *ops: Op, hours: float = 1) -> list[OpResult]:
+        """Submit ``ops`` in order and step one block ``hours`` later; every completed result."""
+        for op in ops:
+            self.ledger.submit(op)
+        self.now_s += round(hours * 3_600)
+        return self.ledger.step(self.now_s)
+
+    def one(self, kind: Any, sender: str, *args: Any, hours: float = 1) -> OpResult:
+        """Run a single op and return its result."""
+        (result,) = self.run(Op(kind, sender, args), hours=hours)
+        return result
+
+    def new_invoice(self) -> str:
+        """A fresh unique invoice hash."""
+        self.invoices += 1
+        return invoice_hash(self.label, self.invoices)
+
+    def issue(self, face: int = 1_000_000, days: float = 90, to: str | None = None) -> int:
+        """Core issues a receivable to ``to`` (default s1) due in ``days``; returns its id."""
+        due = self.now_s + round(days * DAY_S)
+        result = self.one("issue", self.core, to or self.s1, face, due, self.new_invoice())
+        assert result.ok and result.token_id is not None, result
+        return result.token_id
+
+    def accepted(self, face: int = 1_000_000, days: float = 90, to: str | None = None) -> int:
+        """An issued and accepted receivable held by ``to`` (default s1)."""
+        token_id = self.issue(face, days, to)
+        holder = to or self.s1
+        assert self.one("accept", holder, token_id).ok
+        return token_id
+
+    def financed(self, face: int = 1_000_000, days: float = 90) -> int:
+        """A receivable of s1 financed at the bank."""
+        token_id = self.accepted(face, days)
+        result = self.one("finance", self.s1, token_id, self.bank)
+        assert result.ok, result
+        return token_id
