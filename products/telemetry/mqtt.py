@@ -112,6 +112,7 @@ class MqttTelemetry(MonitoredTelemetry):
         self._monitor: paho.Client | None = None
         self._clock: paho.Client | None = None
         self._writers: set[paho.Client] = set()
+        self._submitted: set[str] = set()
         self._selector = selectors.DefaultSelector()
 
     def open(self) -> Self:
@@ -196,8 +197,19 @@ class MqttTelemetry(MonitoredTelemetry):
             self.collector.reject("bad_tick", f"{TICK_TOPIC}: {payload[:80]!r}")
 
     def submit(self, batch: ReadingBatch) -> None:
-        """Publish one device's batch over that device's own connection."""
-        client = self._devices[batch.device_id]
+        """Publish one device's batch over that device's own connection.
+
+        A device without a connection, or a second batch of a device in one tick, is rejected
+        here exactly as the monitor would reject it, so the tick count stays exact.
+        """
+        client = self._devices.get(batch.device_id)
+        if client is None:
+            self.collector.reject("unknown_device", f"no connection for {batch.device_id!r}")
+            return
+        if batch.device_id in self._submitted:
+            self.collector.reject("duplicate", f"{batch.device_id}: second batch in the tick")
+            return
+        self._submitted.add(batch.device_id)
         client.publish(device_topic(batch.device_id), batch.to_payload(), qos=0)
         if client.want_write():
             self._writers.add(client)
@@ -206,7 +218,7 @@ class MqttTelemetry(MonitoredTelemetry):
         """Publish the tick message, wait for every batch of the tick, run the monitor."""
         self._check_tick(tick)
         assert self._clock is not None
-        count = len(self._devices)
+        count, self._submitted = len(self._submitted), set()
         self._clock.publish(TICK_TOPIC, json.dumps({"tick": tick, "count": count}), qos=0)
         if self._clock.want_write():
             self._writers.add(self._clock)
