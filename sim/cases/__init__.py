@@ -6,7 +6,9 @@ import importlib
 
 from sim.cases.base import CaseContext, CaseRunner
 
-CASES: dict[str, str] = {}
+CASES: dict[str, str] = {
+    "merchant_credit": "sim.cases.merchant_credit:run",
+}
 
 
 def runner_for(case: str) -> CaseRunner:

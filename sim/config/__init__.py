@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from sim.config.base import Frozen, Shock
 from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
+from sim.config.merchant_credit import MerchantCreditConfig
 
 Mode = Literal["innovated", "traditional"]
 
@@ -29,6 +30,7 @@ class ScenarioConfig(Frozen):
     modes: tuple[Mode, ...] = Field(
         default=("innovated", "traditional"), min_length=1, description="modes run per case"
     )
+    merchant_credit: MerchantCreditConfig | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

@@ -1,0 +1,78 @@
+"""Traditional lending rule: collateral appraisal plus the last financial statements.
+
+This is the counterfactual to the data-driven model. It sees only what a branch sees —
+the appraised value of pledged property (moved by the property-price index) and the
+merchant's last annual statements — and grades the applicant:
+
+* ``A`` secured, statements show at least ``min_margin``  -> ``pd_grade[0]``
+* ``B`` secured, no qualifying statements                 -> ``pd_grade[1]``
+* ``C`` unsecured, statements show at least ``unsecured_min_margin`` -> ``pd_grade[2]``
+* ``D`` anything else (declined)                          -> ``pd_grade[3]``
+
+The PD per grade is the bank's *assumption*, not a fitted quantity; the twin measures how
+well the grades actually rank realised defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from products.credit.port import COLLATERAL_FEATURES, require_columns
+
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class CollateralRule:
+    """Grade, PD and limit from collateral and statements.
+
+    Attributes:
+        ltv: loan-to-value applied to the appraised collateral.
+        revenue_share: cap on a secured limit as a share of statement revenue.
+        min_margin: statement net margin needed for grade A.
+        unsecured_min_margin: statement net margin needed for an unsecured (grade C) line.
+        unsecured_revenue_share: unsecured limit as a share of statement revenue.
+        pd_grade: assumed PD of grades A, B, C, D.
+    """
+
+    ltv: float = 0.6
+    revenue_share: float = 0.3
+    min_margin: float = 0.03
+    unsecured_min_margin: float = 0.08
+    unsecured_revenue_share: float = 0.1
+    pd_grade: tuple[float, float, float, float] = (0.01, 0.02, 0.04, 0.2)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return COLLATERAL_FEATURES
+
+    def grade(self, features: pd.DataFrame) -> np.ndarray:
+        """Grade index per row: 0=A, 1=B, 2=C, 3=D."""
+        require_columns(features, self.feature_names, "CollateralRule")
+        secured = features["collateral_value_cny"].to_numpy(dtype=float) > 0
+        statements = features["has_statements"].to_numpy(dtype=bool)
+        margin = features["statement_margin"].to_numpy(dtype=float)
+        grade = np.full(len(features), 3, dtype=np.int8)
+        grade[statements & (margin >= self.unsecured_min_margin)] = 2
+        grade[secured] = 1
+        grade[secured & statements & (margin >= self.min_margin)] = 0
+        return grade
+
+    def score(self, features: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.pd_grade, dtype=float)[self.grade(features)]
+
+    def limit_cny(self, features: pd.DataFrame) -> np.ndarray:
+        """Line the rule would grant per row (0 for grade D)."""
+        grade = self.grade(features)
+        collateral = features["collateral_value_cny"].to_numpy(dtype=float)
+        statements = features["has_statements"].to_numpy(dtype=bool)
+        revenue = np.where(statements, features["statement_revenue_cny"].to_numpy(dtype=float), 0)
+        secured_line = self.ltv * collateral
+        capped = np.where(
+            statements, np.minimum(secured_line, self.revenue_share * revenue), secured_line
+        )
+        limit = np.where(grade <= 1, capped, 0.0)
+        return np.where(grade == 2, self.unsecured_revenue_share * revenue, limit)
