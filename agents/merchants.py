@@ -24,6 +24,14 @@ from sim.config.merchant_credit import MerchantCreditConfig
 DAYS_PER_MONTH = 30
 HISTORY_DAYS_MAX = 365
 DECLINE, STABLE, GROWTH = 0, 1, 2
+#: Structural constants (shape, not behaviour): reported margin per unit of long-run health,
+#: typical rating, spreads of order value / property value / statement revenue, initial regimes.
+MARGIN_PER_HEALTH = 0.05
+RATING_CENTRE = 5 - 0.5
+TICKET_SIGMA, COLLATERAL_SIGMA, STATEMENT_REVENUE_SIGMA = 0.5, 0.5, 0.1
+INITIAL_REGIME_SHARES = (0.2, 0.6, 0.2)
+INITIAL_HEALTH_SD = 0.3
+TURNOVER_NOISE_DAILY = 0.2
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class MerchantTraits:
     fixed_cost_daily_cny: np.ndarray
     sales_noise: np.ndarray
     refund_logit: np.ndarray
+    rating_bias: np.ndarray
     turnover_base: np.ndarray
     restock_interval_days: np.ndarray
     restock_phase: np.ndarray
@@ -74,7 +83,7 @@ def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator)
     expected_sales = base * np.exp(health.sales_health_sensitivity * mu)
     fixed = np.maximum(margin * (1 - refund) - pop.net_margin, 0) * expected_sales
     interval = restock_interval_days(cfg)[category]
-    true_margin = pop.net_margin + 0.05 * mu
+    true_margin = pop.net_margin + MARGIN_PER_HEALTH * mu
     return MerchantTraits(
         category=category,
         region=region,
@@ -83,23 +92,27 @@ def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator)
         gross_margin=margin,
         fixed_cost_daily_cny=fixed,
         sales_noise=np.array([c.sales_noise for c in cats])[category],
-        refund_logit=np.log(refund / (1 - refund)),
-        turnover_base=np.array([c.inventory_turnover_per_year for c in cats])[category],
+        refund_logit=np.log(refund / (1 - refund)) + rng.normal(0, pop.signal_offset_sd, n),
+        rating_bias=rng.normal(0, pop.signal_offset_sd, n),
+        turnover_base=np.array([c.inventory_turnover_per_year for c in cats])[category]
+        * np.exp(rng.normal(0, pop.signal_offset_sd, n)),
         restock_interval_days=interval,
         restock_phase=rng.integers(0, interval),
         tenure_days_at_start=rng.integers(30, pop.tenure_months_max * DAYS_PER_MONTH + 1, n),
-        avg_ticket_cny=pop.avg_ticket_cny * np.exp(rng.normal(0, 0.5, n)),
+        avg_ticket_cny=pop.avg_ticket_cny * np.exp(rng.normal(0, TICKET_SIGMA, n)),
         consent=rng.random(n) < cfg.behaviour.consent_probability,
         collateral_value_cny=np.where(
             rng.random(n) < pop.collateral_probability,
             pop.collateral_value_sales_months
             * DAYS_PER_MONTH
             * base
-            * np.exp(rng.normal(0, 0.5, n)),
+            * np.exp(rng.normal(0, COLLATERAL_SIGMA, n)),
             0.0,
         ),
         has_statements=rng.random(n) < pop.statements_probability,
-        statement_revenue_cny=365 * expected_sales * np.exp(rng.normal(0, 0.1, n)),
+        statement_revenue_cny=365
+        * expected_sales
+        * np.exp(rng.normal(0, STATEMENT_REVENUE_SIGMA, n)),
         statement_margin=true_margin + rng.normal(0, pop.statement_noise, n),
     )
 
@@ -123,12 +136,14 @@ class MerchantPopulation:
     ) -> None:
         n = traits.size
         self.cfg, self.traits, self.rng = cfg, traits, rng
+        self._daily_noise = cfg.population.signal_noise_daily
         self.history_days = min(history_days, HISTORY_DAYS_MAX)
-        self.health = traits.long_run_health + rng.normal(0, 0.3, n)
-        self.regime = rng.choice(3, size=n, p=[0.2, 0.6, 0.2])
+        self.health = traits.long_run_health + rng.normal(0, INITIAL_HEALTH_SD, n)
+        self.regime = rng.choice(3, size=n, p=INITIAL_REGIME_SHARES)
         self.alive = np.ones(n, dtype=bool)
         self.failed_day = np.full(n, np.iinfo(np.int32).max, dtype=np.int64)
-        buffer = np.exp(rng.normal(-0.32, 0.8, n))
+        spread = cfg.population.cash_buffer_sigma
+        buffer = np.exp(rng.normal(-(spread**2) / 2, spread, n))
         self.cash_cny = cfg.population.cash_buffer_months * traits.monthly_cost_cny * buffer
         self._sum_30d = np.zeros(n)
         self.days_run = 0
@@ -151,6 +166,13 @@ class MerchantPopulation:
         """Sales of the last 30 days (scaled up while fewer days have been simulated)."""
         return self._sum_30d * 30 / min(max(self.days_run, 1), 30)
 
+    def monthly_sales_cny(self, idx: np.ndarray) -> np.ndarray:
+        """Average monthly sales over the observable history window (what limits are sized on)."""
+        filled = min(self.days_run, self.history_days)
+        if filled == 0:
+            return np.zeros(idx.size)
+        return self.sales[:filled, idx].astype(float).mean(axis=0) * DAYS_PER_MONTH
+
     def tenure_months(self, day: int) -> np.ndarray:
         """Months on the platform on sim ``day``."""
         return (self.traits.tenure_days_at_start + day) / DAYS_PER_MONTH
@@ -169,7 +191,14 @@ class MerchantPopulation:
         self._move_health(drivers.health_shift[row][self.traits.category], z[0], u[0], u[1])
         sales = self._sales(drivers, row, credit_access, z[1])
         refunds = sales / (
-            1 + np.exp(-(self.traits.refund_logit - self._k("refund") * self.health + 0.3 * z[2]))
+            1
+            + np.exp(
+                -(
+                    self.traits.refund_logit
+                    - self._k("refund") * self.health
+                    + self._daily_noise * z[2]
+                )
+            )
         )
         self._record(sales, refunds, z[3], z[4])
         self._pay(day, drivers, row, sales, refunds)
@@ -215,10 +244,11 @@ class MerchantPopulation:
         self._sum_30d += sales
         self.sales[slot] = sales
         self.refunds[slot] = refunds
-        rating = 4.5 + self._k("rating") * self.health + 0.3 * z_rating
+        rating = RATING_CENTRE + self.traits.rating_bias + self._k("rating") * self.health
+        rating = rating + self._daily_noise * z_rating
         self.rating[slot] = np.where(self.alive, np.clip(rating, 1, 5), np.nan)
         turnover = self.traits.turnover_base * np.exp(
-            self._k("turnover") * self.health + 0.2 * z_turn
+            self._k("turnover") * self.health + TURNOVER_NOISE_DAILY * z_turn
         )
         self.turnover[slot] = np.where(self.alive, turnover, 0.0)
         self.days_run += 1

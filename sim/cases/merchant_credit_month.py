@@ -26,7 +26,7 @@ def _rerate_data_lines(sim: LendingSim, day: int) -> None:
     pd = sim.data_pd[idx]
     old = book.limit_fen[idx] / FEN_PER_CNY
     new, frozen = sim.desk.policy.rerate(
-        pd, sim.pop.sales_30d_cny[idx], old, book.principal_fen[idx] / FEN_PER_CNY
+        pd, sim.pop.monthly_sales_cny(idx), old, book.principal_fen[idx] / FEN_PER_CNY
     )
     book.set_limit(idx, np.rint(new * FEN_PER_CNY).astype(np.int64))
     book.set_frozen(idx[frozen], True)

@@ -167,7 +167,7 @@ class LendingSim:
             return np.zeros(0)
         pd = self.data_pd[idx]
         self._remember_score(day, idx, pd)
-        return self.desk.policy.limit_cny(pd, self.pop.sales_30d_cny[idx])
+        return self.desk.policy.limit_cny(pd, self.pop.monthly_sales_cny(idx))
 
     def _rule_limits(self, day: int, idx: np.ndarray) -> np.ndarray:
         if idx.size == 0:

@@ -106,6 +106,18 @@ class PopulationConfig(Frozen):
     statements_probability: float = Field(
         default=0.25, ge=0, le=1, description="has audited annual statements"
     )
+    cash_buffer_sigma: float = Field(
+        default=0.8, ge=0, le=3, description="lognormal sd of starting cash around the mean buffer"
+    )
+    signal_offset_sd: float = Field(
+        default=0.3,
+        ge=0,
+        le=3,
+        description="sd of persistent merchant offsets in rating, refunds, turnover",
+    )
+    signal_noise_daily: float = Field(
+        default=0.3, ge=0, le=3, description="sd of daily noise in rating and refund log-odds"
+    )
     statement_noise: float = Field(
         default=0.03, ge=0, le=1, description="sd of reported vs true margin"
     )
