@@ -8,6 +8,7 @@ from sim.cases.base import CaseContext, CaseRunner
 
 CASES: dict[str, str] = {
     "merchant_credit": "sim.cases.merchant_credit:run",
+    "equipment_leasing": "sim.cases.equipment_leasing:run",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from sim.config.base import Frozen, Shock
+from sim.config.equipment_leasing import EquipmentLeasingConfig
 from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
 from sim.config.merchant_credit import MerchantCreditConfig
 
@@ -31,6 +32,7 @@ class ScenarioConfig(Frozen):
         default=("innovated", "traditional"), min_length=1, description="modes run per case"
     )
     merchant_credit: MerchantCreditConfig | None = None
+    equipment_leasing: EquipmentLeasingConfig | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

@@ -1,0 +1,177 @@
+"""The lease book: one slot per device, vectorised lessee cash, billing, arrears and status.
+
+Rent is billed on the first day of each calendar month for the month before (usage rent on
+that month's engine hours). Lessees pay oldest dues first from positive cash; client payments
+reach them after their own payment delay (receivables ring). A lessee that has moved its
+machine away (``relocated``) stops paying; a locked lessee pays only to clear all arrears.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.leasing.population import DeviceTraits, draw_lessee
+from agents.leasing.tariffs import Tariff, lease_annuity_cny
+from sim.config.equipment_leasing import EquipmentLeasingConfig
+from sim.rng import SeedTree
+
+ACTIVE, REPOSSESSING, YARD, LOST = 0, 1, 2, 3
+DAYS_PER_MONTH = 30.4
+PAID_EPS_CNY = 1.0
+SITE_SPREAD_DEGREES = 0.3
+
+
+class LeaseBook:
+    """State of every lease (index i = device slot i).
+
+    Args:
+        cfg: the case config.
+        devices: the fleet.
+        seeds: the case seed tree (lessee traits per lease come from it).
+        tariff: the mode's rent rule.
+        month_start_days: sim day on which each calendar month starts (index = month).
+    """
+
+    def __init__(
+        self,
+        cfg: EquipmentLeasingConfig,
+        devices: DeviceTraits,
+        seeds: SeedTree,
+        tariff: Tariff,
+        month_start_days: list[int],
+    ) -> None:
+        self.cfg, self.devices, self.seeds, self.tariff = cfg, devices, seeds, tariff
+        self.month_start_days = np.array(month_start_days)
+        n, ring = devices.count, cfg.lessee.client_payment_delay_days[1] + 1
+        self.annuity = lease_annuity_cny(devices.price_cny, cfg.lease)
+        self.status = np.zeros(n, dtype=np.int64)
+        self.lease_no = np.zeros(n, dtype=np.int64)
+        self.lease_start_day = np.zeros(n, dtype=np.int64)
+        self.months_elapsed = np.zeros(n, dtype=np.int64)
+        self.idle_share, self.intensity = np.zeros(n), np.ones(n)
+        self.delay_days = np.zeros(n, dtype=np.int64)
+        self.cash = np.zeros(n)
+        self.receivables = np.zeros((n, ring))
+        self.unpaid = np.zeros((n, len(month_start_days) + 1))
+        self.hours_month = np.zeros(n)
+        self.deferred_cny, self.deferred_months_left = np.zeros(n), np.zeros(n, dtype=np.int64)
+        self.restructures = np.zeros(n, dtype=np.int64)
+        self.locked = np.zeros(n, dtype=bool)
+        self.locked_since = np.zeros(n, dtype=np.int64)
+        self.relocated = np.zeros(n, dtype=bool)
+        self.project_active = np.zeros(n, dtype=bool)
+        self.site_lat, self.site_lon = devices.home_lat.copy(), devices.home_lon.copy()
+        self.matched_days_left = np.zeros(n, dtype=np.int64)
+        self.status_days_left = np.zeros(n, dtype=np.int64)
+        self.paid_today = np.zeros(n)
+        for i in range(n):
+            self.start_lease(i, 0, day=0)
+
+    @property
+    def n(self) -> int:
+        """Number of slots."""
+        return self.devices.count
+
+    def monthly_costs_cny(self, i: int | np.ndarray) -> np.ndarray | float:
+        """Rent + operator + overhead of a month, at the reference rent."""
+        lessee = self.cfg.lessee
+        return self.annuity[i] + lessee.operator_cost_cny_per_month + lessee.overhead_cny_per_month
+
+    def start_lease(self, i: int, lease_no: int, day: int) -> None:
+        """A new lessee takes device ``i`` (lease 0: the lease already running at day 0)."""
+        traits = draw_lessee(self.cfg, self.seeds, i, lease_no)
+        self.status[i], self.lease_no[i], self.lease_start_day[i] = ACTIVE, lease_no, day
+        self.months_elapsed[i] = traits.months_elapsed
+        self.idle_share[i], self.intensity[i] = traits.idle_share, traits.intensity
+        self.delay_days[i] = traits.payment_delay_days
+        self.cash[i] = self.cfg.lessee.cash_buffer_months * self.monthly_costs_cny(i)
+        self.receivables[i] = 0.0
+        self.receivables[i, : traits.payment_delay_days] = self.expected_daily_revenue_cny(i)
+        self.unpaid[i] = 0.0
+        self.hours_month[i] = 0.0
+        self.deferred_cny[i], self.deferred_months_left[i] = 0.0, 0
+        self.restructures[i], self.locked[i], self.relocated[i] = 0, False, False
+        self.project_active[i], self.matched_days_left[i] = True, 0
+        self.site_lat[i], self.site_lon[i] = self.devices.home_lat[i], self.devices.home_lon[i]
+
+    def expected_daily_revenue_cny(self, i: int) -> float:
+        """Client revenue per day at average demand (pre-fills the receivables pipeline)."""
+        d = self.cfg.demand
+        busy = d.project_days_mean / (d.project_days_mean + d.gap_days_mean) * d.workday_probability
+        hours = d.engine_hours_per_workday * self.intensity[i]
+        paid = 1 - self.cfg.lessee.bad_debt_share
+        return float(busy * hours * self.devices.client_rate_cny_per_hour[i] * paid)
+
+    def days_past_due(self, day: int) -> np.ndarray:
+        """Days since the due date of each lease's oldest unpaid rent (0 when current)."""
+        owing = self.unpaid > PAID_EPS_CNY
+        first = np.argmax(owing, axis=1)
+        due = np.append(self.month_start_days, 10**9)[first]
+        return np.where(owing.any(axis=1), np.maximum(day - due, 0), 0)
+
+    def arrears_cny(self) -> np.ndarray:
+        """Total unpaid rent per lease."""
+        return self.unpaid.sum(axis=1)
+
+    def bill(self, month: int) -> np.ndarray:
+        """Bill last month's rent to active leases on the first day of ``month``; returns it."""
+        active = self.status == ACTIVE
+        rent = self.tariff.rent_cny(self.annuity, self.hours_month)
+        deferred = np.where(self.deferred_months_left > 0, self.deferred_cny, 0.0)
+        due = np.where(active, rent + deferred, 0.0)
+        self.unpaid[:, month] += due
+        self.deferred_months_left = np.maximum(self.deferred_months_left - 1, 0)
+        self.hours_month[:] = 0.0
+        self.months_elapsed += active
+        return due
+
+    def receive_and_pay(self, day: int, costs_cny: np.ndarray) -> np.ndarray:
+        """Client cash in, costs out, then rent paid oldest-first; returns rent paid today."""
+        slot = day % self.receivables.shape[1]
+        self.cash += self.receivables[:, slot] - costs_cny
+        self.receivables[:, slot] = 0.0
+        owed = self.arrears_cny()
+        can_pay = np.clip(self.cash, 0.0, owed)
+        can_pay[self.relocated | (self.status != ACTIVE)] = 0.0
+        all_or_nothing = self.locked & (self.cash < owed)
+        can_pay[all_or_nothing] = 0.0
+        self._allocate(can_pay)
+        self.cash -= can_pay
+        self.paid_today = can_pay
+        return can_pay
+
+    def _allocate(self, pay: np.ndarray) -> None:
+        cum = np.cumsum(self.unpaid, axis=1)
+        remaining = np.maximum(cum - pay[:, None], 0.0)
+        self.unpaid = np.diff(np.column_stack([np.zeros(self.n), remaining]), axis=1)
+
+    def accrue_revenue(self, day: int, revenue_cny: np.ndarray) -> None:
+        """Book today's client revenue; it arrives after each lessee's payment delay."""
+        paid = revenue_cny * (1 - self.cfg.lessee.bad_debt_share)
+        slots = (day + self.delay_days) % self.receivables.shape[1]
+        self.receivables[np.arange(self.n), slots] += paid
+
+    def restructure(self, i: int) -> float:
+        """Defer lease ``i``'s arrears over the next months; returns the amount deferred."""
+        months = self.cfg.bank.restructure_spread_months
+        amount = float(self.unpaid[i].sum())
+        self.unpaid[i] = 0.0
+        self.deferred_cny[i] = amount / months
+        self.deferred_months_left[i] = months
+        self.restructures[i] += 1
+        return amount
+
+    def exposure_cny(self, i: int) -> float:
+        """Outstanding financed principal (straight line over the tenor) plus arrears."""
+        lease = self.cfg.lease
+        financed = self.devices.price_cny[i] * (1 - lease.down_payment_share)
+        remaining = max(0.0, 1 - self.months_elapsed[i] / lease.tenor_months)
+        deferred = self.deferred_cny[i] * self.deferred_months_left[i]
+        return float(financed * remaining + self.unpaid[i].sum() + deferred)
+
+    def value_cny(self, i: int, day: int) -> float:
+        """Market value of device ``i`` today (straight-line depreciation)."""
+        age = self.devices.age_years_at_start[i] + day / 365.0
+        return float(
+            self.devices.price_cny[i] * max(0.0, 1 - self.cfg.lease.depreciation_per_year * age)
+        )

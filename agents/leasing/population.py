@@ -1,0 +1,93 @@
+"""Who leases what: device traits (fixed per slot) and lessee traits (drawn per lease).
+
+Device slot ``i`` keeps its equipment for the whole run; each new lease on it (after a default
+and repossession, or at maturity) brings a new lessee whose traits come from the stream
+``("lease", i, lease_no)`` — the same numbers in every mode, whatever happened before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.equipment_leasing import EquipmentLeasingConfig
+from sim.rng import SeedTree
+
+INTENSITY_SD = 0.25
+INITIAL_AGE_YEARS_MAX = 2.0
+
+
+@dataclass(frozen=True)
+class DeviceTraits:
+    """Static attributes of the device slots (index i = device i)."""
+
+    device_ids: tuple[str, ...]
+    class_names: tuple[str, ...]
+    class_index: np.ndarray
+    price_cny: np.ndarray
+    fuel_litres_per_hour: np.ndarray
+    fuel_max_litres_per_hour: np.ndarray
+    client_rate_cny_per_hour: np.ndarray
+    home_lat: np.ndarray
+    home_lon: np.ndarray
+    age_years_at_start: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of device slots."""
+        return len(self.device_ids)
+
+
+@dataclass(frozen=True)
+class LesseeTraits:
+    """Traits of the lessee of one lease."""
+
+    idle_share: float
+    payment_delay_days: int
+    intensity: float
+    months_elapsed: int
+
+
+def build_devices(cfg: EquipmentLeasingConfig, seeds: SeedTree) -> DeviceTraits:
+    """Draw the fleet from the ``devices`` stream."""
+    rng = seeds.generator("devices")
+    n, classes = cfg.fleet.devices, cfg.fleet.classes
+    names = tuple(classes)
+    shares = np.array([classes[k].share for k in names])
+    idx = rng.choice(len(names), size=n, p=shares / shares.sum())
+    attr = {
+        key: np.array([getattr(classes[k], key) for k in names])[idx]
+        for key in (
+            "price_cny",
+            "fuel_litres_per_hour",
+            "fuel_max_litres_per_hour",
+            "client_rate_cny_per_hour",
+        )
+    }
+    region = cfg.fleet.home_region
+    return DeviceTraits(
+        device_ids=tuple(f"EQ{i:05d}" for i in range(n)),
+        class_names=names,
+        class_index=idx,
+        home_lat=rng.uniform(region.lat_min, region.lat_max, n),
+        home_lon=rng.uniform(region.lon_min, region.lon_max, n),
+        age_years_at_start=rng.uniform(0, INITIAL_AGE_YEARS_MAX, n),
+        **attr,
+    )
+
+
+def draw_lessee(
+    cfg: EquipmentLeasingConfig, seeds: SeedTree, slot: int, lease_no: int
+) -> LesseeTraits:
+    """Traits of lease ``lease_no`` on device ``slot`` (lease 0 is already running at start)."""
+    rng = seeds.generator("lease", str(slot), str(lease_no))
+    lo, hi = cfg.fleet.idle_share_range
+    delay_lo, delay_hi = cfg.lessee.client_payment_delay_days
+    elapsed = int(rng.integers(0, cfg.lease.tenor_months)) if lease_no == 0 else 0
+    return LesseeTraits(
+        idle_share=float(rng.uniform(lo, hi)),
+        payment_delay_days=int(rng.integers(delay_lo, delay_hi + 1)),
+        intensity=float(rng.lognormal(-(INTENSITY_SD**2) / 2, INTENSITY_SD)),
+        months_elapsed=elapsed,
+    )

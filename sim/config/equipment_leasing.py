@@ -1,0 +1,250 @@
+"""Schema of the ``equipment_leasing:`` section (case 3: IoT equipment finance leasing).
+
+Defaults cite rows of CALIBRATION.md (case 3) in ``scenarios/equipment_leasing.yaml``; the rest
+are free parameters with documented ranges. Money is in CNY.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from sim.config.base import Frozen, Shock
+
+RuleName = Literal["idle", "geofence", "fuel_rate", "fault", "arrears_idle"]
+LatLon = tuple[float, float]
+
+
+class EquipmentClass(Frozen):
+    """One equipment class of the fleet."""
+
+    share: float = Field(gt=0, le=1, description="share of devices")
+    price_cny: float = Field(gt=0, description="new price")
+    fuel_litres_per_hour: float = Field(gt=0, description="fuel per productive hour")
+    fuel_max_litres_per_hour: float = Field(gt=0, description="monitor ceiling per engine hour")
+    client_rate_cny_per_hour: float = Field(gt=0, description="clients pay per engine hour")
+
+
+DEFAULT_CLASSES = {
+    "excavator_6t": EquipmentClass(
+        share=0.4,
+        price_cny=380_000,
+        fuel_litres_per_hour=6.0,
+        fuel_max_litres_per_hour=10.0,
+        client_rate_cny_per_hour=250,
+    ),
+    "excavator_20t": EquipmentClass(
+        share=0.4,
+        price_cny=900_000,
+        fuel_litres_per_hour=20.0,
+        fuel_max_litres_per_hour=35.0,
+        client_rate_cny_per_hour=450,
+    ),
+    "crane_25t": EquipmentClass(
+        share=0.2,
+        price_cny=1_100_000,
+        fuel_litres_per_hour=14.0,
+        fuel_max_litres_per_hour=25.0,
+        client_rate_cny_per_hour=480,
+    ),
+}
+
+
+class Region(Frozen):
+    """A lat/lon box."""
+
+    lat_min: float = Field(ge=-90, le=90)
+    lat_max: float = Field(ge=-90, le=90)
+    lon_min: float = Field(ge=-180, le=180)
+    lon_max: float = Field(ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.lat_max <= self.lat_min or self.lon_max <= self.lon_min:
+            raise ValueError(f"region {self.model_dump()}: max must be > min for lat and lon")
+        return self
+
+
+class FleetConfig(Frozen):
+    """The devices and where they work."""
+
+    devices: int = Field(default=300, ge=1, le=20_000)
+    classes: dict[str, EquipmentClass] = Field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    home_region: Region = Region(lat_min=31.0, lat_max=39.0, lon_min=111.0, lon_max=119.0)
+    relocation_offset_degrees: float = Field(default=6.0, gt=0, le=40)
+    available_hours_per_day: float = Field(default=10.0, gt=0, le=24)
+    idle_share_range: tuple[float, float] = (0.40, 0.50)
+    idle_fuel_litres_per_hour: float = Field(default=4.0, ge=0)
+    shift_start_hour: int = Field(default=7, ge=0, le=23)
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        total = sum(c.share for c in self.classes.values())
+        if not self.classes or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"fleet.classes shares sum to {total:.4f}, must sum to 1")
+        lo, hi = self.idle_share_range
+        if not 0 <= lo <= hi < 1:
+            raise ValueError(f"fleet.idle_share_range: {self.idle_share_range} must be 0<=lo<=hi<1")
+        return self
+
+
+class DemandConfig(Frozen):
+    """Project pipeline, seasonality and spot work."""
+
+    seasonality: tuple[float, ...] = (
+        0.8,
+        0.38,
+        1.0,
+        1.08,
+        1.05,
+        1.0,
+        0.92,
+        0.92,
+        1.0,
+        1.05,
+        1.1,
+        0.95,
+    )
+    project_days_mean: float = Field(default=60, gt=0)
+    gap_days_mean: float = Field(default=25, gt=0)
+    workday_probability: float = Field(default=0.85, gt=0, le=1)
+    engine_hours_per_workday: float = Field(default=6.5, gt=0, le=20)
+    engine_hours_sd: float = Field(default=2.0, ge=0)
+    spot_job_probability: float = Field(default=0.2, ge=0, le=1)
+    spot_margin_cny_per_hour: tuple[float, float] = (20.0, 160.0)
+    sector_shocks: tuple[Shock, ...] = ()
+
+    @model_validator(mode="after")
+    def _twelve_months(self) -> Self:
+        if len(self.seasonality) != 12 or min(self.seasonality) < 0:
+            raise ValueError(f"demand.seasonality: needs 12 values >= 0, got {self.seasonality}")
+        return self
+
+
+class LesseeConfig(Frozen):
+    """Cash flow and behaviour of the construction firms."""
+
+    cash_buffer_months: float = Field(default=2.0, ge=0)
+    client_payment_delay_days: tuple[int, int] = (30, 120)
+    bad_debt_share: float = Field(default=0.03, ge=0, lt=1)
+    operator_cost_cny_per_month: float = Field(default=8_000, ge=0)
+    overhead_cny_per_month: float = Field(default=3_000, ge=0)
+    fuel_price_cny_per_litre: float = Field(default=7.5, gt=0)
+    relocate_probability_per_day: float = Field(default=0.01, ge=0, le=1)
+    fuel_misuse_probability_per_day: float = Field(default=0.02, ge=0, le=1)
+    fuel_misuse_litres_per_hour: float = Field(default=20.0, ge=0)
+    fault_probability_per_day: float = Field(default=0.003, ge=0, le=1)
+    distressed_fault_multiplier: float = Field(default=3.0, ge=1)
+    fault_codes: tuple[str, ...] = ("E101", "E205", "E310")
+
+
+class LeaseConfig(Frozen):
+    """Contract terms."""
+
+    down_payment_share: float = Field(default=0.2, ge=0, lt=1)
+    tenor_months: int = Field(default=36, ge=1, le=120)
+    finance_rate_annual: float = Field(default=0.06, ge=0, le=1)
+    default_after_days_past_due: int = Field(default=90, ge=1)
+    depreciation_per_year: float = Field(default=0.12, ge=0, lt=1)
+
+
+class UsagePricing(Frozen):
+    """Base + per-hour rent with tiers (more use → lower unit rent)."""
+
+    base_share: float = Field(default=0.4, ge=0, le=1)
+    reference_hours_per_month: float = Field(default=125, gt=0)
+    tiers: tuple[tuple[float, float], ...] = ((0, 1.0), (150, 0.85), (250, 0.7))
+
+    @model_validator(mode="after")
+    def _tiers(self) -> Self:
+        starts = [start for start, _ in self.tiers]
+        ok = starts and starts[0] == 0 and starts == sorted(set(starts))
+        if not ok or any(m <= 0 for _, m in self.tiers):
+            raise ValueError(f"pricing.usage.tiers: {self.tiers} must start at 0, rise, rates > 0")
+        return self
+
+
+class RulesConfig(Frozen):
+    """DeviceMonitor rules."""
+
+    idle_hours: float = Field(default=24.0, gt=0)
+    geofence: tuple[tuple[LatLon, ...], ...] = (
+        ((30.0, 110.0), (30.0, 120.0), (40.0, 120.0), (40.0, 110.0)),
+    )
+    fuel_min_engine_hours: float = Field(default=0.5, gt=0)
+    fault_codes: tuple[str, ...] = ()
+    arrears_days: int = Field(default=30, ge=1)
+    arrears_idle_hours: float = Field(default=72.0, gt=0)
+    enabled: tuple[RuleName, ...] = ("idle", "geofence", "fuel_rate", "fault", "arrears_idle")
+
+    @model_validator(mode="after")
+    def _polygons(self) -> Self:
+        if not self.geofence or any(len(p) < 3 for p in self.geofence):
+            raise ValueError("telemetry.rules.geofence: needs polygons of >= 3 (lat, lon) points")
+        return self
+
+
+class TelemetryConfig(Frozen):
+    """How readings travel in the telemetry mode."""
+
+    adapter: Literal["mqtt", "fake"] = "mqtt"
+    broker_url: str | None = Field(default=None, pattern=r"^mqtt://[^:/]+(:\d+)?/?$")
+    send_every_hours: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 24
+    max_payload_bytes: int = Field(default=65_536, ge=1_024)
+    barrier_timeout_s: float = Field(default=30.0, gt=0)
+    rules: RulesConfig = RulesConfig()
+
+
+class InspectionConfig(Frozen):
+    """Site inspections in the no-IoT mode."""
+
+    interval_days: int = Field(default=30, ge=1, le=365)
+    cost_cny_per_visit: float = Field(default=300, ge=0)
+
+
+class BankPolicy(Frozen):
+    """What the bank does on alerts and arrears."""
+
+    call_on: tuple[RuleName, ...] = ("idle", "arrears_idle")
+    call_cost_cny: float = Field(default=50, ge=0)
+    call_cooldown_days: int = Field(default=14, ge=0)
+    work_match_probability: float = Field(default=0.3, ge=0, le=1)
+    matched_job_days: int = Field(default=10, ge=0)
+    restructure_after_days: int = Field(default=30, ge=1)
+    restructure_max: int = Field(default=1, ge=0)
+    restructure_spread_months: int = Field(default=6, ge=1)
+    restructure_blocked_by: tuple[RuleName, ...] = ("geofence", "fuel_rate")
+    lock_after_days: int = Field(default=45, ge=1)
+    lock_on_geofence_in_arrears: bool = True
+    lock_to_repossess_days: int = Field(default=30, ge=1)
+    repossess_days_with_gps: int = Field(default=7, ge=0)
+    repossess_days_without_gps: int = Field(default=45, ge=0)
+    locate_probability_with_gps: float = Field(default=0.98, ge=0, le=1)
+    locate_probability_without_gps: float = Field(default=0.9, ge=0, le=1)
+    locate_probability_relocated_without_gps: float = Field(default=0.4, ge=0, le=1)
+    resale_haircut: float = Field(default=0.25, ge=0, le=1)
+    repossession_cost_cny: float = Field(default=20_000, ge=0)
+    release_delay_days: int = Field(default=30, ge=0)
+
+
+class ModeConfig(Frozen):
+    """What a mode changes: pricing and how the bank observes the devices."""
+
+    pricing: Literal["usage", "fixed"]
+    monitoring: Literal["telemetry", "inspection"]
+
+
+class EquipmentLeasingConfig(Frozen):
+    """The whole case-3 section."""
+
+    fleet: FleetConfig = FleetConfig()
+    demand: DemandConfig = DemandConfig()
+    lessee: LesseeConfig = LesseeConfig()
+    lease: LeaseConfig = LeaseConfig()
+    usage_pricing: UsagePricing = UsagePricing()
+    telemetry: TelemetryConfig = TelemetryConfig()
+    inspection: InspectionConfig = InspectionConfig()
+    bank: BankPolicy = BankPolicy()
+    innovated: ModeConfig = ModeConfig(pricing="usage", monitoring="telemetry")
+    traditional: ModeConfig = ModeConfig(pricing="fixed", monitoring="inspection")
