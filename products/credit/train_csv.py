@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from products.credit.metrics import score_report
-from products.credit.model import ESTIMATORS, SklearnScorer, build_pipeline
+from products.credit.model import ESTIMATORS, SklearnScorer, build_pipeline, single_threaded
 from sim.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,8 @@ def train_from_csv(
         x[col] = x[col].astype(str)
     folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     pipeline = build_pipeline(numeric, categorical, estimator, seed)
-    oof = cross_val_predict(pipeline, x, y, cv=folds, method="predict_proba")[:, 1]
+    with single_threaded():
+        oof = cross_val_predict(pipeline, x, y, cv=folds, method="predict_proba")[:, 1]
     report = score_report(y, oof)
     log.info("cross-validated %s: AUC %.3f KS %.3f", estimator, report["auc"], report["ks"])
     scorer = SklearnScorer.fit(x, y, numeric, categorical, estimator, seed)
