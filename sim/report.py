@@ -64,7 +64,7 @@ def kpi_series_figure(series: pd.DataFrame, case: str) -> plt.Figure | None:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"{case}: monthly KPIs, innovated vs traditional", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / rows))
     return fig
 
 
