@@ -338,6 +338,14 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         return line > used ? line - used : 0;
     }
 
+    /// @notice ERC-721 transfer restricted to the holder itself (see `_update`).
+    /// @dev The zero address never acts: internal moves use auth = 0, so a call "from" address(0)
+    ///      (possible on a dev chain with impersonation) must not pass as one.
+    function transferFrom(address from, address to, uint256 id) public override {
+        if (_msgSender() == address(0)) revert NotHolder(id, address(0));
+        super.transferFrom(from, to, id);
+    }
+
     /// @inheritdoc ERC721
     function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
         return super.supportsInterface(interfaceId);

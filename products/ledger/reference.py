@@ -230,6 +230,8 @@ class ReferenceLedger:
         return {"token_id": self._mint_token(child)}
 
     def op_transfer(self, sender: str, token_id: int, to: str) -> dict[str, int]:
+        if sender == ZERO:
+            raise Revert("NotHolder", token_id, sender)
         if to == ZERO:
             raise Revert("ERC721InvalidReceiver", to)
         self._not_paused()

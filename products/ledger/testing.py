@@ -29,7 +29,7 @@ POLICY = Policy(max_tenor_s=180 * DAY_S, grace_period_s=7 * DAY_S, default_perio
                 min_amount=10_000)  # fmt: skip
 OPENING_CASH = 10**13
 CREDIT_LINE = 10**10
-TERMS = (450, 10, 9_500)  # 4.5% p.a., 0.1% fee, advance at most 95% of face
+TERMS = (450, 10, 9_900)  # 4.5% p.a., 0.1% fee, advance at most 99% of face (both branches bind)
 BACKENDS = ("fake", "paper", "chain")
 
 

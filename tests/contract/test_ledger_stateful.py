@@ -1,0 +1,229 @@
+"""Random operation sequences on the real contracts and on the pure-Python reference model.
+
+Both must agree on every outcome (ok / decoded error / new id / payout), on every touched
+receivable and on every actor's cash after every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from products.ledger import FakeLedger, Op
+from products.ledger.testing import DAY_S, POLICY, World, open_world, running_anvil
+
+pytestmark = pytest.mark.chain
+
+
+def _mostly(valid: list[int], edge: list[int]) -> st.SearchStrategy[int]:
+    """Valid values four times out of five, boundary values otherwise."""
+    return st.one_of(*[st.sampled_from(valid)] * 4, st.sampled_from(edge))
+
+
+FACES = _mostly([250_000, 1_000_000, 3_000_000], [0, 9_999, 10_000, 10**10 + 1])
+DAYS = _mostly([1, 30, 90, 150], [-1, 200])
+HOURS = st.sampled_from([1, 24, 24 * 8, 24 * 70])
+IDS = st.integers(min_value=1, max_value=12)
+
+
+@pytest.fixture(scope="module")
+def anvil_url() -> Iterator[str]:
+    with running_anvil() as url:
+        yield url
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Drives the chain world and a reference world with identical ops and timestamps."""
+
+    url: str = ""
+
+    @initialize()
+    def open(self) -> None:
+        self._ctx = open_world("chain", "stateful", self.url)
+        self.chain = self._ctx.__enter__()
+        self.ref = World(FakeLedger(self.chain.admin, POLICY), "stateful")
+        self.ref.setup()
+        self.ref.now_s = self.chain.now_s
+        self.actors = [self.chain.core, self.chain.core2, self.chain.s1, self.chain.s2, self.chain.s3,
+                       self.chain.bank, self.chain.outsider, self.chain.admin]  # fmt: skip
+        self.touched: set[int] = set()
+
+    def teardown(self) -> None:
+        if hasattr(self, "_ctx"):
+            self._ctx.__exit__(None, None, None)
+
+    def _both(self, *ops: Op, hours: int = 1) -> None:
+        got = self.chain.run(*ops, hours=hours)
+        want = self.ref.run(*ops, hours=hours)
+        shape = lambda rs: [(r.ok, r.error, r.token_id, r.payout) for r in rs]  # noqa: E731
+        assert shape(got) == shape(want)
+        for op in ops:
+            if op.args and isinstance(op.args[0], int) and op.kind not in ("set_terms",):
+                self.touched.add(op.args[0])
+        self.touched.update(r.token_id for r in got if r.token_id)
+
+    def _pick(self, data: st.DataObject, name: str, likely: str | None = None) -> str:
+        """Mostly the actor a valid op needs (so sequences get deep), sometimes anyone."""
+        if likely is not None and data.draw(st.integers(0, 9), label=f"{name}-valid") < 8:
+            return likely
+        return data.draw(st.sampled_from(self.actors), label=name)
+
+    def _token(self, data: st.DataObject) -> int:
+        issued = self.ref.ledger.state.next_id - 1  # type: ignore[attr-defined]
+        if issued and data.draw(st.integers(0, 9), label="known-id") < 9:
+            return data.draw(st.integers(1, issued), label="id")
+        return data.draw(IDS, label="any-id")
+
+    def _holder(self, token_id: int) -> str:
+        return self.ref.ledger.receivable(token_id).holder
+
+    def _supplier(self, data: st.DataObject) -> str:
+        return data.draw(
+            st.sampled_from([self.chain.s1, self.chain.s2, self.chain.s3]), label="supplier"
+        )
+
+    @rule(data=st.data(), face=FACES, days=DAYS, reuse=_mostly([0], [1]))
+    def issue(self, data: st.DataObject, face: int, days: int, reuse: bool) -> None:
+        inv = (
+            self.chain.new_invoice()
+            if not reuse or self.chain.invoices == 0
+            else self._last_invoice()
+        )
+        self.ref.invoices = self.chain.invoices
+        due = self.chain.now_s + 3_600 + days * DAY_S
+        to = self._pick(data, "to", self._supplier(data))
+        self._both(Op("issue", self._pick(data, "issuer", self.chain.core), (to, face, due, inv)))
+
+    @rule(data=st.data(), face=FACES, days=DAYS, stage=st.integers(0, 2))
+    def deal(self, data: st.DataObject, face: int, days: int, stage: int) -> None:
+        """Issue, accept and maybe finance in one block (ids are predictable from the model)."""
+        token_id, supplier = self.ref.ledger.state.next_id, self._supplier(data)  # type: ignore[attr-defined]
+        due = self.chain.now_s + 3_600 + days * DAY_S
+        ops = [Op("issue", self.chain.core, (supplier, face, due, self.chain.new_invoice())),
+               Op("accept", supplier, (token_id,)), Op("finance", supplier, (token_id, self.chain.bank))]  # fmt: skip
+        self._both(*ops[: stage + 1])
+
+    def _last_invoice(self) -> str:
+        from products.ledger import invoice_hash
+
+        return invoice_hash("stateful", self.chain.invoices)
+
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(["accept", "mark_overdue", "mark_defaulted", "write_off"]),
+    )
+    def unary(self, data: st.DataObject, kind: str) -> None:
+        token_id = self._token(data)
+        self._both(Op(kind, self._pick(data, "sender", self._holder(token_id)), (token_id,)))  # type: ignore[arg-type]
+
+    @rule(data=st.data(), amount=st.sampled_from([0, 1, 100_000, 10**10]))
+    def split(self, data: st.DataObject, amount: int) -> None:
+        token_id = self._token(data)
+        sender, to = (
+            self._pick(data, "sender", self._holder(token_id)),
+            self._pick(data, "to", self._supplier(data)),
+        )
+        self._both(Op("split", sender, (token_id, to, amount)))
+
+    @rule(data=st.data())
+    def transfer(self, data: st.DataObject) -> None:
+        token_id = self._token(data)
+        sender, to = (
+            self._pick(data, "sender", self._holder(token_id)),
+            self._pick(data, "to", self._supplier(data)),
+        )
+        self._both(Op("transfer", sender, (token_id, to)))
+
+    @rule(data=st.data())
+    def finance(self, data: st.DataObject) -> None:
+        token_id = self._token(data)
+        sender = self._pick(data, "sender", self._holder(token_id))
+        self._both(
+            Op("finance", sender, (token_id, self._pick(data, "financier", self.chain.bank)))
+        )
+
+    @rule(data=st.data(), part=st.sampled_from([0, 1, 2]))
+    def repay(self, data: st.DataObject, part: int) -> None:
+        token_id = self._token(data)
+        r = self.ref.ledger.receivable(token_id)
+        remaining = r.face_value - r.repaid
+        amount = [0, remaining // 2, remaining][part]
+        self._both(Op("repay", self._pick(data, "payer", r.issuer), (token_id, amount)))
+
+    @rule(data=st.data())
+    def pause(self, data: st.DataObject) -> None:
+        """An incident freeze inside one block: pause, an attempt to act, unpause."""
+        token_id = self._token(data)
+        admin = self._pick(data, "sender", self.chain.admin)
+        attempt = Op("finance", self._holder(token_id), (token_id, self.chain.bank))
+        self._both(Op("pause", admin), attempt, Op("unpause", self.chain.admin))
+
+    @rule(data=st.data(), line=st.sampled_from([0, 500_000, 10**10]))
+    def credit_line(self, data: st.DataObject, line: int) -> None:
+        self._both(
+            Op(
+                "set_credit_line",
+                self._pick(data, "sender", self.chain.bank),
+                (self.chain.core, line),
+            )
+        )
+
+    @rule(data=st.data(), amount=st.sampled_from([1, 10**6]))
+    def steal(self, data: st.DataObject, amount: int) -> None:
+        thief = self._pick(data, "thief")
+        self._both(Op("cash_transfer_from", thief, (self.chain.bank, thief, amount)))
+
+    @rule(data=st.data())
+    def race(self, data: st.DataObject) -> None:
+        token_id = self._token(data)
+        sender = self._pick(data, "sender", self._holder(token_id))
+        self._both(
+            Op("finance", sender, (token_id, self.chain.bank)),
+            Op("transfer", sender, (token_id, self.chain.s3)),
+        )
+
+    @rule()
+    def resume(self) -> None:
+        if self.ref.ledger.state.paused:  # type: ignore[attr-defined]
+            self._both(Op("unpause", self.chain.admin))
+
+    @rule(hours=HOURS)
+    def wait(self, hours: int) -> None:
+        self._both(hours=hours)
+
+    @invariant()
+    def same_state(self) -> None:
+        if not hasattr(self, "chain"):
+            return
+        for token_id in sorted(self.touched):
+            assert self.chain.ledger.receivable(token_id) == self.ref.ledger.receivable(token_id)
+        self.touched.clear()
+        for actor in self.actors:
+            assert self.chain.ledger.cash_balance(actor) == self.ref.ledger.cash_balance(actor)
+        core = self.chain.core
+        assert self.chain.ledger.financed_outstanding(core) == self.ref.ledger.financed_outstanding(
+            core
+        )
+
+
+def _run(url: str, examples: int, steps: int) -> None:
+    LedgerMachine.url = url
+    test = LedgerMachine.TestCase
+    test.settings = settings(
+        max_examples=examples, stateful_step_count=steps, deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )  # fmt: skip
+    test("runTest").runTest()
+
+
+def test_chain_matches_reference_model(anvil_url: str) -> None:
+    _run(anvil_url, examples=10, steps=40)
+
+
+@pytest.mark.slow
+def test_chain_matches_reference_model_long(anvil_url: str) -> None:
+    _run(anvil_url, examples=150, steps=60)
