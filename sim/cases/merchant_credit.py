@@ -15,13 +15,19 @@ import time
 
 import numpy as np
 
-from agents.merchant_drivers import build_drivers
+from agents.merchant_drivers import MerchantDrivers, build_drivers
 from agents.merchants import MerchantPopulation, generate_traits
 from products.credit.lending import DataDrivenPolicy
+from products.credit.port import ScoringPort
 from products.credit.rules import CollateralRule
 from sim.cases.base import CaseContext
 from sim.cases.merchant_credit_month import month_end
-from sim.cases.merchant_credit_report import record_claims, record_mode, record_model
+from sim.cases.merchant_credit_report import (
+    record_claims,
+    record_drivers,
+    record_mode,
+    record_model,
+)
 from sim.cases.merchant_credit_sim import Desk, LendingSim
 from sim.cases.merchant_credit_training import train_scorer, training_history
 from sim.config.merchant_credit import MerchantCreditConfig
@@ -42,7 +48,7 @@ def month_end_days(start: dt.date, months: int) -> list[int]:
     return ends
 
 
-def make_desk(cfg: MerchantCreditConfig, scorer) -> Desk:
+def make_desk(cfg: MerchantCreditConfig, scorer: ScoringPort) -> Desk:
     """Scorer, traditional rule and data-driven policy from the config."""
     t, i = cfg.traditional, cfg.innovated
     rule = CollateralRule(
@@ -79,13 +85,14 @@ def run(ctx: CaseContext) -> None:
     record_model(ctx, trained)
     history = cfg.scoring.history_days
     drivers = build_drivers(cfg, start, -history, history + horizon_days)
+    record_drivers(ctx, drivers, names)
     traits = generate_traits(cfg, cfg.merchants, ctx.seeds.generator("population", "traits"))
     base = MerchantPopulation(cfg, traits, ctx.seeds.generator("population", "dynamics"), history)
     idle = np.zeros(traits.size, dtype=bool)
     for day in range(-history, 0):
         base.step(day, drivers, idle)
     desk = make_desk(cfg, trained.scorer)
-    sims = {}
+    sims: dict[str, LendingSim] = {}
     for mode in ctx.config.modes:
         sims[mode] = _run_mode(ctx, mode, base.copy(), drivers, desk, names, horizon_days)
         record_mode(ctx, mode, sims[mode], trained)
@@ -96,9 +103,9 @@ def _run_mode(
     ctx: CaseContext,
     mode: str,
     pop: MerchantPopulation,
-    drivers,
+    drivers: MerchantDrivers,
     desk: Desk,
-    names,
+    names: tuple[list[str], list[str]],
     horizon_days: int,
 ) -> LendingSim:
     def event(day: int, kind: str, agent: int, amount: float, **detail: object) -> None:

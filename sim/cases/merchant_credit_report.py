@@ -12,6 +12,7 @@ from products.credit.metrics import auc, ks, psi
 from sim.cases.merchant_credit_kpis import FEN_PER_CNY, ratio
 
 if TYPE_CHECKING:
+    from agents.merchant_drivers import MerchantDrivers
     from sim.cases.base import CaseContext
     from sim.cases.merchant_credit_sim import LendingSim
     from sim.cases.merchant_credit_training import TrainedScorer
@@ -36,19 +37,41 @@ def record_model(ctx: CaseContext, trained: TrainedScorer) -> None:
         rec.total(CASE, "model", f"holdout_{name}", value)
     rec.provenance(f"{CASE}.model_sha256", trained.sha256)
     rec.provenance(f"{CASE}.model", ctx.case.scoring.model_dump(mode="json"))
-    fig = Figure(figsize=(5, 4.5))
-    ax = fig.subplots()
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax, hist = fig.subplots(1, 2)
     cal = trained.calibration
-    ax.plot(
-        [0, cal.mean_predicted.max(initial=0.1)],
-        [0, cal.mean_predicted.max(initial=0.1)],
-        "k--",
-        lw=1,
-    )
+    top = float(max(cal.mean_predicted.max(initial=0.1), cal.observed_rate.max(initial=0.1)))
+    ax.plot([0, top], [0, top], "k--", lw=1, label="perfect calibration")
     ax.plot(cal.mean_predicted, cal.observed_rate, "o-", label="held-out bins")
-    ax.set(xlabel="predicted PD", ylabel="observed failure rate", title="Scoring model calibration")
+    ax.set(xlabel="predicted PD", ylabel="observed failure rate", title="Calibration (held-out)")
     ax.legend()
+    hist.hist(trained.holdout_scores, bins=30, color="grey")
+    hist.set(xlabel="predicted PD", ylabel="merchants", title="Held-out score distribution")
     rec.figure(CASE, "calibration", fig)
+
+
+def record_drivers(
+    ctx: CaseContext, drivers: MerchantDrivers, names: tuple[list[str], list[str]]
+) -> None:
+    """Figure of the exogenous series the run was driven by (shocks visible)."""
+    start = drivers.row(0)
+    fig = Figure(figsize=(12, 3.6), layout="constrained")
+    demand, prop, rate = fig.subplots(1, 3)
+    for j, category in enumerate(names[0]):
+        demand.plot(
+            drivers.season[start:, j] * drivers.traffic[start:] * drivers.sector[start:, j],
+            lw=0.8,
+            label=category,
+        )
+    demand.set(title="demand factor (season x traffic x sector)", xlabel="day")
+    demand.legend(fontsize=7)
+    for j, region in enumerate(names[1]):
+        prop.plot(drivers.property_index[start:, j], label=region)
+    prop.set(title="property-price index (collateral)", xlabel="day")
+    prop.legend(fontsize=7)
+    rate.plot(drivers.rate_add_daily_bps[start:] * 365)
+    rate.set(title="rate add-on (bps/yr)", xlabel="day")
+    ctx.recorder.figure(CASE, "drivers", fig)
 
 
 def record_mode(ctx: CaseContext, mode: str, sim: LendingSim, trained: TrainedScorer) -> None:
@@ -64,8 +87,8 @@ def record_mode(ctx: CaseContext, mode: str, sim: LendingSim, trained: TrainedSc
     for name, values in series.items():
         for month, value in enumerate(values):
             rec.kpi(CASE, mode, month, name, value)
-    for name, value in _totals(sim, window).items():
-        rec.total(CASE, mode, name, value)
+    for name, total in _totals(sim, window).items():
+        rec.total(CASE, mode, name, total)
     rec.total(
         CASE, mode, "score_psi_mean", float(np.nanmean(psis)) if np.isfinite(psis).any() else None
     )
@@ -94,6 +117,7 @@ def _totals(sim: LendingSim, window: int) -> dict[str, float | None]:
         "application_ks": ks(label, sim.first_score[scored]),
         "merchant_exit_rate_annual": ratio(float((~pop.alive).sum()), pop.size * years),
         "merchant_sales_cny": float(sum(s["merchant_sales_cny"])),
+        "data_path_share": float(sim.data_path.mean()),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -26,6 +27,14 @@ from sim.config.merchant_credit import MerchantCreditConfig
 log = logging.getLogger(__name__)
 
 NEVER = -(10**9)
+
+
+class EventSink(Protocol):
+    """Where the loop reports applications, decisions, defaults and write-offs."""
+
+    def __call__(
+        self, day: int, kind: str, agent: int, amount: float, **detail: object
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -53,14 +62,14 @@ class LendingSim:
 
     def __init__(
         self,
-        mode,
+        mode: str,
         cfg: MerchantCreditConfig,
         pop: MerchantPopulation,
         drivers: MerchantDrivers,
         desk: Desk,
         rng: np.random.Generator,
         names: tuple[list[str], list[str]],
-        events,
+        events: EventSink,
     ) -> None:
         n = pop.size
         self.mode, self.cfg, self.pop, self.drivers, self.desk, self.rng = (
