@@ -76,8 +76,12 @@ class RevolvingBook:
         return self.principal_fen + self.interest_fen
 
     def available_fen(self) -> np.ndarray:
-        """Undrawn headroom; zero unless the account is open and not defaulted."""
-        usable = (self.status == OPEN) & ~self.defaulted
+        """Undrawn headroom; zero unless the account is open, current and not defaulted.
+
+        A past-due account cannot draw until its arrears are paid (no borrowing to roll
+        arrears over), in both modes.
+        """
+        usable = (self.status == OPEN) & ~self.defaulted & (self.overdue_since < 0)
         return np.where(usable, np.maximum(self.limit_fen - self.principal_fen, 0), 0)
 
     # ---- account management ----------------------------------------------------------

@@ -40,8 +40,10 @@ def test_missed_bill_counts_days_past_due_until_cured() -> None:
     assert book.due_fen[0] == 5_000
     book.bill(day=59)  # unpaid -> past due from day 59
     assert book.dpd(100)[0] == 41
+    assert book.available_fen()[0] == 0  # no draws while in arrears
     book.repay(np.array([book.due_fen[0]]))
     assert book.dpd(100)[0] == 0
+    assert book.available_fen()[0] == book.limit_fen[0] - book.principal_fen[0]
 
 
 def test_npl_at_90_dpd_then_write_off_and_recovery() -> None:
