@@ -104,9 +104,13 @@ def _body(**changes: object) -> bytes:
         (_body(device_id=""), "bad_schema"),
         (_body(tick=-1), "bad_schema"),
         (_body(tick=True), "bad_schema"),
-        (_body(lat_udeg=[1.5, 2.5]), "bad_schema"),
-        (_body(lat_udeg=["1", "2"]), "bad_schema"),
-        (_body(lat_udeg=[1]), "bad_schema"),
+        (_body(readings=0), "bad_schema"),
+        (_body(readings=3), "bad_schema"),
+        (_body(readings="2"), "bad_schema"),
+        (_body(columns=["t_hours"]), "bad_schema"),
+        (_body(data="not base64!"), "bad_schema"),
+        (_body(data=[1, 2]), "bad_schema"),
+        (_body(data="AAAA"), "bad_schema"),
         (_body(faults=[[5, "E1"]]), "bad_schema"),
         (_body(faults="E1"), "bad_schema"),
     ],
@@ -115,6 +119,12 @@ def test_bad_payloads_name_their_reason(payload: bytes, reason: str) -> None:
     with pytest.raises(PayloadError) as err:
         decode_payload(payload, 1000)
     assert err.value.reason == reason
+
+
+def test_values_beyond_the_wire_range_are_refused_at_the_sensor() -> None:
+    device = ScriptedDevice("A", fuel_used_litres=3e6)
+    with pytest.raises(ValueError, match="int32"):
+        device.batch(0, "W").to_payload()
 
 
 def test_batch_is_a_plain_value() -> None:
