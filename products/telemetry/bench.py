@@ -71,12 +71,16 @@ class RawRoundTrip:
         self.selector = selectors.DefaultSelector()
         self.received = 0
         self.ready: set[str] = set()
+        self.writers: set[paho.Client] = set()
         self.sub = self._connect(MONITOR_USER, secret, host, port)
         self.sub.on_message = self._count
         self.devices = {d: self._connect(d, secret, host, port) for d in device_ids}
         self._drive(lambda: len(self.ready) == len(device_ids) + 1)
+        self.subscribed = False
+        self.sub.on_subscribe = lambda c, u, mid, reasons, p: setattr(self, "subscribed", True)
         self.sub.subscribe("device/+/data")
-        self._drive(lambda: not self.sub.want_write(), rounds=20)
+        self.writers.add(self.sub)
+        self._drive(lambda: self.subscribed)
 
     def _count(self, client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
         self.received += 1
@@ -86,27 +90,27 @@ class RawRoundTrip:
         client.on_connect = lambda c, u, f, reason, p: self.ready.add(user)
         client.connect(host, port, keepalive=600)
         self.selector.register(client.socket(), selectors.EVENT_READ, client)  # type: ignore[arg-type]
+        self.writers.add(client)
         return client
 
-    def _drive(self, done: Callable[[], bool], rounds: int | None = None) -> None:
+    def _drive(self, done: Callable[[], bool]) -> None:
         deadline = time.monotonic() + 60
         while not done() and time.monotonic() < deadline:
             for key, _ in self.selector.select(0.05):
                 key.data.loop_read()
-            for client in [self.sub, *self.devices.values()]:
-                if client.want_write():
-                    client.loop_write()
-            if rounds is not None:
-                rounds -= 1
-                if rounds <= 0:
-                    return
+            for client in [c for c in self.writers if c.want_write()]:
+                client.loop_write()
+            self.writers = {c for c in self.writers if c.want_write()}
 
     def rate(self, payloads: list[list[tuple[str, bytes]]]) -> float:
         """Messages per second, publishing each tick then waiting until all are received."""
         started, expected = time.perf_counter(), 0
         for day in payloads:
             for device_id, payload in day:
-                self.devices[device_id].publish(device_topic(device_id), payload, qos=0)
+                client = self.devices[device_id]
+                client.publish(device_topic(device_id), payload, qos=0)
+                if client.want_write():
+                    self.writers.add(client)
             expected += len(day)
             self._drive(self._received_at_least(expected))
         elapsed = time.perf_counter() - started
