@@ -1,4 +1,21 @@
-"""KPI bookkeeping for one mode of the merchant-credit case: monthly series and totals."""
+"""KPI bookkeeping for one mode of the merchant-credit case: monthly series and totals.
+
+Definitions (monthly unless noted; ratios are NaN when the denominator is 0):
+
+* ``applications``, ``decisions``, ``approvals``; ``approval_rate`` = approvals / decisions.
+* ``npl_ratio`` = balance (principal + interest) of live lines >= ``npl_dpd`` days past due /
+  outstanding balance of live lines, at month end.
+* ``default_rate`` = lines reaching ``npl_dpd`` in the month / performing lines at its start
+  (total: lines ever defaulted / lines ever opened).
+* ``loss_rate`` = (written off - recovered) / outstanding at the month's start
+  (total: net loss / total drawn).
+* ``interest_income_net_cny`` = interest collected - written off + recovered.
+* ``average_limit_cny`` (live lines, month end); ``limit_utilisation`` = principal / limits.
+* ``score_auc``/``score_ks``: month-end scores of the mode's model (innovated: the data model
+  on consenting merchants; traditional: the collateral rule on everyone) against failure in
+  the following ``label_window_days``; ``score_psi``: innovated scores vs held-out training
+  scores.
+"""
 
 from __future__ import annotations
 

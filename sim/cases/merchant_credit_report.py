@@ -79,19 +79,16 @@ def record_mode(ctx: CaseContext, mode: str, sim: LendingSim, trained: TrainedSc
     rec, kpis = ctx.recorder, sim.kpis
     window = ctx.case.scoring.label_window_days
     aucs, kss = kpis.score_quality(sim.pop.failed_day, window)
-    psis = [
-        psi(trained.holdout_scores, pd) if mode == "innovated" else math.nan
-        for _, _, pd in kpis.scores
-    ]
-    series = {**kpis.series, "score_auc": aucs, "score_ks": kss, "score_psi": psis}
+    series = {**kpis.series, "score_auc": aucs, "score_ks": kss}
+    if mode == "innovated":  # PSI compares the model's in-run scores with its training scores
+        series["score_psi"] = [psi(trained.holdout_scores, pd) for _, _, pd in kpis.scores]
+        finite = [v for v in series["score_psi"] if math.isfinite(v)]
+        rec.total(CASE, mode, "score_psi_mean", float(np.mean(finite)) if finite else None)
     for name, values in series.items():
         for month, value in enumerate(values):
             rec.kpi(CASE, mode, month, name, value)
     for name, total in _totals(sim, window).items():
         rec.total(CASE, mode, name, total)
-    rec.total(
-        CASE, mode, "score_psi_mean", float(np.nanmean(psis)) if np.isfinite(psis).any() else None
-    )
 
 
 def _totals(sim: LendingSim, window: int) -> dict[str, float | None]:
