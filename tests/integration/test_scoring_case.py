@@ -76,3 +76,20 @@ def test_monthly_series_claims_figures_and_model_files(runs) -> None:
     events = pd.read_parquet(Path(run.run_dir) / "events.parquet")
     kinds = set(events.loc[events["case"] == "merchant_credit", "kind"])
     assert {"application", "approval", "rejection"} <= kinds
+
+
+@pytest.mark.slow
+def test_full_scenario_at_ten_thousand_merchants(tmp_path: Path) -> None:
+    """Stress run: the 24-month scenario with 10,000 merchants completes with sane KPIs."""
+    root = Path(__file__).resolve().parents[2]
+    run = run_scenario(
+        root / "scenarios" / "merchant_credit.yaml",
+        overrides=["merchant_credit.merchants=10000"],
+        out=tmp_path,
+        progress=False,
+    )
+    assert run.status == "ok"
+    for mode in ("innovated", "traditional"):
+        assert 0 <= run.kpis[f"merchant_credit.{mode}.npl_ratio_end"] < 1
+        assert run.kpis[f"merchant_credit.{mode}.applications"] > 1000
+    assert run.kpis["merchant_credit.innovated.application_auc"] > 0.6
