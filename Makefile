@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 SCENARIO ?= scenarios/baseline.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap mosquitto clean bench
+.PHONY: run test lint bootstrap mosquitto clean bench bench-telemetry
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,10 @@ test: bootstrap mosquitto lint
 
 bench: bootstrap
 	$(BIN)/yinqi bench
+
+# Case 3: sensor → broker → monitor throughput vs a raw paho round trip (embedded amqtt, mosquitto).
+bench-telemetry: bootstrap mosquitto
+	$(BIN)/python -m products.telemetry.bench
 
 clean:
 	rm -rf $(VENV) node_modules build runs .pytest_cache .mypy_cache .ruff_cache

@@ -97,3 +97,13 @@ def test_scenario_files_validate() -> None:
     assert full.months >= 12
     base = load_scenario("scenarios/baseline.yaml")
     assert base.equipment_leasing is not None
+
+
+@pytest.mark.slow
+def test_full_scenario_with_the_real_broker(tmp_path) -> None:
+    result = run_scenario("scenarios/equipment_leasing.yaml", out=tmp_path, progress=False)
+    assert result.status == "ok"
+    kpis = result.kpis
+    assert kpis["equipment_leasing.innovated.messages_handled"] == 300 * 365
+    assert kpis["equipment_leasing.innovated.messages_rejected"] == 0
+    assert {c["claim"] for c in result.claims} >= {"utilisation +25%", "rental income +18%"}
