@@ -144,7 +144,7 @@ class HealthConfig(Frozen):
         default=0.08, ge=0, le=1, description="chance of leaving a regime"
     )
     failure_rate_annual: float = Field(
-        default=0.03, ge=0, le=1, description="failure hazard/yr at h = 0"
+        default=0.02, ge=0, le=1, description="failure hazard/yr at h = 0"
     )
     failure_health_sensitivity: float = Field(
         default=1.2, ge=0, le=5, description="hazard x exp(-k h)"
