@@ -171,8 +171,23 @@ class EmbeddedBroker:
         """The child's process id while it runs."""
         return self._proc.pid if self._proc else None
 
-    def start(self) -> Self:
-        """Spawn the child and wait until it accepts connections."""
+    def start(self, attempts: int = 3) -> Self:
+        """Spawn the child and wait until it accepts connections.
+
+        The port is chosen free just before the child binds it; if another process takes it in
+        between, the child fails and a new port is tried (``attempts`` times in all).
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once()
+            except BrokerError:
+                if attempt == attempts:
+                    raise
+                log.warning("embedded MQTT broker failed to start (attempt %d), retrying", attempt)
+                self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> Self:
         self.port = free_port()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(

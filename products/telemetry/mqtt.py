@@ -224,7 +224,14 @@ class MqttTelemetry(MonitoredTelemetry):
             self._writers.add(self._clock)
         self.drive(lambda: self._tick_complete(tick, count), f"tick {tick} barrier")
         del self._tick_counts[tick]
+        self._monitor_keepalive()
         return self._deliver(self.collector.close_tick())
+
+    def _monitor_keepalive(self) -> None:
+        """Let paho send PINGREQ when due: the monitor only reads and would otherwise be dropped."""
+        for client in (self._monitor, self._clock):
+            if client is not None:
+                client.loop_misc()
 
     def _tick_complete(self, tick: int, count: int) -> bool:
         return self._tick_counts.get(tick) == count and self.collector.pending == count
