@@ -64,6 +64,7 @@ class LeaseBook:
         self.matched_days_left = np.zeros(n, dtype=np.int64)
         self.status_days_left = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
+        self.age_years_at_day0 = devices.age_years_at_start.copy()
         for i in range(n):
             self.start_lease(i, 0, day=0)
 
@@ -94,6 +95,10 @@ class LeaseBook:
         self.project_active[i], self.matched_days_left[i] = True, 0
         self.site_lat[i], self.site_lon[i] = self.devices.home_lat[i], self.devices.home_lon[i]
 
+    def replace_device(self, i: int, day: int) -> None:
+        """A matured lease: the lessee keeps its machine; a new one (age 0) fills the slot."""
+        self.age_years_at_day0[i] = -day / 365.0
+
     def expected_daily_revenue_cny(self, i: int) -> float:
         """Client revenue per day at average demand (pre-fills the receivables pipeline)."""
         d = self.cfg.demand
@@ -114,8 +119,8 @@ class LeaseBook:
         return self.unpaid.sum(axis=1)
 
     def bill(self, month: int) -> np.ndarray:
-        """Bill last month's rent to active leases on the first day of ``month``; returns it."""
-        active = self.status == ACTIVE
+        """Bill last month's rent on the first day of ``month`` to leases still in their tenor."""
+        active = (self.status == ACTIVE) & (self.months_elapsed < self.cfg.lease.tenor_months)
         rent = self.tariff.rent_cny(self.annuity, self.hours_month)
         deferred = np.where(self.deferred_months_left > 0, self.deferred_cny, 0.0)
         due = np.where(active, rent + deferred, 0.0)
@@ -171,7 +176,7 @@ class LeaseBook:
 
     def value_cny(self, i: int, day: int) -> float:
         """Market value of device ``i`` today (straight-line depreciation)."""
-        age = self.devices.age_years_at_start[i] + day / 365.0
+        age = self.age_years_at_day0[i] + day / 365.0
         return float(
             self.devices.price_cny[i] * max(0.0, 1 - self.cfg.lease.depreciation_per_year * age)
         )

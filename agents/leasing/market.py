@@ -108,7 +108,7 @@ class LeasingMarket:
             self.month["rent_billed_cny"] += float(
                 book.bill(int(self.calendar.month_of_day[day])).sum()
             )
-            self._mature(day)
+        self._mature(day)
         season = self.cfg.demand.seasonality[int(self.calendar.calendar_month[day]) - 1]
         usage = self.ops.run_day(draws, season, self.demand(day), book.days_past_due(day))
         book.accrue_revenue(day, usage.engine_hours * book.devices.client_rate_cny_per_hour)
@@ -137,6 +137,7 @@ class LeasingMarket:
         book = self.book
         done = (book.status == ACTIVE) & (book.months_elapsed >= self.cfg.lease.tenor_months)
         for i in np.flatnonzero(done & (book.arrears_cny() <= 1.0)):
+            book.replace_device(int(i), day)
             book.start_lease(int(i), int(book.lease_no[i]) + 1, day)
             self.bank.known_outside[i] = self.bank.blocked[i] = False
             self.month["matured"] += 1

@@ -82,6 +82,7 @@ def record_totals(
 ) -> None:
     """Whole-run KPIs of one mode → ``summary.json`` as ``equipment_leasing.<mode>.<name>``."""
     s, bank = result.sums, market.bank
+    telemetry = market.mode.monitoring == "telemetry"
     exposure = bank.money["exposure_cny"]
     recovery = bank.money["recovered_cny"] / exposure if exposure else float("nan")
     totals: dict[str, float] = {
@@ -95,7 +96,7 @@ def record_totals(
         "defaults": bank.counts["defaults"],
         "recovery_rate": recovery,
         "lgd": 1 - recovery if exposure else float("nan"),
-        "messages_handled": stats.batches_handled,
+        "messages_handled": stats.batches_handled if telemetry else 0,
         "readings_handled": stats.readings_handled,
         "messages_rejected": stats.rejected_total,
         "inspections": stats.observations,
