@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.base import Frozen, Shock
 
@@ -78,15 +78,20 @@ class FleetConfig(Frozen):
     idle_fuel_litres_per_hour: float = Field(default=4.0, ge=0)
     shift_start_hour: int = Field(default=7, ge=0, le=23)
 
-    @model_validator(mode="after")
-    def _checks(self) -> Self:
-        total = sum(c.share for c in self.classes.values())
-        if not self.classes or abs(total - 1.0) > 1e-6:
-            raise ValueError(f"fleet.classes shares sum to {total:.4f}, must sum to 1")
-        lo, hi = self.idle_share_range
-        if not 0 <= lo <= hi < 1:
-            raise ValueError(f"fleet.idle_share_range: {self.idle_share_range} must be 0<=lo<=hi<1")
-        return self
+    @field_validator("classes")
+    @classmethod
+    def _shares(cls, classes: dict[str, EquipmentClass]) -> dict[str, EquipmentClass]:
+        total = sum(c.share for c in classes.values())
+        if not classes or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares sum to {total:.4f}, must sum to 1")
+        return classes
+
+    @field_validator("idle_share_range")
+    @classmethod
+    def _idle_range(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= bounds[0] <= bounds[1] < 1:
+            raise ValueError("must satisfy 0 <= low <= high < 1")
+        return bounds
 
 
 class DemandConfig(Frozen):
@@ -115,11 +120,19 @@ class DemandConfig(Frozen):
     spot_margin_cny_per_hour: tuple[float, float] = (20.0, 160.0)
     sector_shocks: tuple[Shock, ...] = ()
 
-    @model_validator(mode="after")
-    def _twelve_months(self) -> Self:
-        if len(self.seasonality) != 12 or min(self.seasonality) < 0:
-            raise ValueError(f"demand.seasonality: needs 12 values >= 0, got {self.seasonality}")
-        return self
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_months(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        if len(factors) != 12 or min(factors) < 0:
+            raise ValueError(f"needs 12 monthly factors >= 0, got {len(factors)}")
+        return factors
+
+    @field_validator("spot_margin_cny_per_hour")
+    @classmethod
+    def _margin_range(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        if bounds[0] > bounds[1]:
+            raise ValueError("low must be <= high")
+        return bounds
 
 
 class LesseeConfig(Frozen):
@@ -137,6 +150,20 @@ class LesseeConfig(Frozen):
     fault_probability_per_day: float = Field(default=0.003, ge=0, le=1)
     distressed_fault_multiplier: float = Field(default=3.0, ge=1)
     fault_codes: tuple[str, ...] = ("E101", "E205", "E310")
+
+    @field_validator("client_payment_delay_days")
+    @classmethod
+    def _delays(cls, bounds: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= bounds[0] <= bounds[1] <= 730:
+            raise ValueError("must satisfy 0 <= low <= high <= 730 days")
+        return bounds
+
+    @field_validator("fault_codes")
+    @classmethod
+    def _codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        if not codes:
+            raise ValueError("needs at least one fault code")
+        return codes
 
 
 class LeaseConfig(Frozen):
@@ -156,13 +183,14 @@ class UsagePricing(Frozen):
     reference_hours_per_month: float = Field(default=125, gt=0)
     tiers: tuple[tuple[float, float], ...] = ((0, 1.0), (150, 0.85), (250, 0.7))
 
-    @model_validator(mode="after")
-    def _tiers(self) -> Self:
-        starts = [start for start, _ in self.tiers]
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, tiers: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        starts = [start for start, _ in tiers]
         ok = starts and starts[0] == 0 and starts == sorted(set(starts))
-        if not ok or any(m <= 0 for _, m in self.tiers):
-            raise ValueError(f"pricing.usage.tiers: {self.tiers} must start at 0, rise, rates > 0")
-        return self
+        if not ok or any(m <= 0 for _, m in tiers):
+            raise ValueError("tiers must start at 0 hours, rise strictly, and have rates > 0")
+        return tiers
 
 
 class RulesConfig(Frozen):
@@ -178,11 +206,12 @@ class RulesConfig(Frozen):
     arrears_idle_hours: float = Field(default=72.0, gt=0)
     enabled: tuple[RuleName, ...] = ("idle", "geofence", "fuel_rate", "fault", "arrears_idle")
 
-    @model_validator(mode="after")
-    def _polygons(self) -> Self:
-        if not self.geofence or any(len(p) < 3 for p in self.geofence):
-            raise ValueError("telemetry.rules.geofence: needs polygons of >= 3 (lat, lon) points")
-        return self
+    @field_validator("geofence")
+    @classmethod
+    def _polygons(cls, polygons: tuple[tuple[LatLon, ...], ...]) -> tuple[tuple[LatLon, ...], ...]:
+        if not polygons or any(len(p) < 3 for p in polygons):
+            raise ValueError("needs at least one polygon of >= 3 (lat, lon) points")
+        return polygons
 
 
 class TelemetryConfig(Frozen):
