@@ -277,3 +277,14 @@ class EquipmentLeasingConfig(Frozen):
     bank: BankPolicy = BankPolicy()
     innovated: ModeConfig = ModeConfig(pricing="usage", monitoring="telemetry")
     traditional: ModeConfig = ModeConfig(pricing="fixed", monitoring="inspection")
+
+    @model_validator(mode="after")
+    def _usage_needs_meters(self) -> Self:
+        for name in ("innovated", "traditional"):
+            mode: ModeConfig = getattr(self, name)
+            if mode.pricing == "usage" and mode.monitoring != "telemetry":
+                raise ValueError(
+                    f"{name}.pricing: 'usage' needs {name}.monitoring: 'telemetry' "
+                    "(usage rent is billed on the hours the sensors meter)"
+                )
+        return self

@@ -193,6 +193,10 @@ def test_config_errors_name_the_key_the_value_and_the_rule() -> None:
         )
     with pytest.raises(ValidationError, match="tiers"):
         UsagePricing(tiers=((10, 1.0),))
+    with pytest.raises(ValidationError, match="usage rent is billed on the hours"):
+        EquipmentLeasingConfig.model_validate(
+            {"traditional": {"pricing": "usage", "monitoring": "inspection"}}
+        )
     with pytest.raises(ValidationError, match="broker_url"):
         EquipmentLeasingConfig.model_validate({"telemetry": {"broker_url": "http://x"}})
 
