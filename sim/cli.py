@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import SimError
+from sim.errors import ScenarioError, SimError
 
 log = logging.getLogger("yinqi")
 
@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--only", help="run just the benchmark with this name")
     bench.add_argument("--update", action="store_true", help="rewrite expected values")
     bench.add_argument("--out", type=Path, default=Path("runs/bench"), help="parent of run dirs")
+    sweep = sub.add_parser("sweep", parents=[common], help="parameter sweep × Monte Carlo seeds")
+    sweep.add_argument("file", type=Path, help="sweep YAML (scenario, seeds, grid/zip)")
+    sweep.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<file stem>)")
+    sweep.add_argument("--workers", type=int, default=2, help="local worker processes")
+    sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     return parser
 
 
@@ -141,11 +146,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import run_sweep
+
+    if args.workers < 1:
+        raise ScenarioError(f"--workers: {args.workers} must be >= 1")
+    out = args.out or Path("runs") / f"sweep-{args.file.stem}"
+    frame = run_sweep(args.file, out, workers=args.workers, scheduler=args.scheduler)
+    failed = int((frame["status"] != "ok").sum())
+    print(f"sweep: {len(frame)} runs, {failed} failed → {out / 'sweep.parquet'}")
+    return EXIT_FAILED if failed else 0
+
+
 COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
     "train": _cmd_score_train,
     "bench": _cmd_bench,
+    "sweep": _cmd_sweep,
 }
 
 

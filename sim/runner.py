@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -76,7 +77,13 @@ def _coerce_config(
     return load_scenario(source, seed=seed, overrides=overrides)
 
 
-def _new_run_dir(parent: Path, config: ScenarioConfig) -> Path:
+def _new_run_dir(parent: Path, config: ScenarioConfig, name: str | None = None) -> Path:
+    if name is not None:
+        fixed = parent / name
+        if fixed.exists():
+            shutil.rmtree(fixed)
+        fixed.mkdir(parents=True)
+        return fixed
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = parent / f"{config.name}-{stamp}-{config.seed}"
     candidate, n = base, 1
@@ -196,6 +203,7 @@ def run_scenario(
     overrides: Sequence[str] = (),
     out: str | Path = "runs",
     progress: bool = True,
+    run_name: str | None = None,
 ) -> RunResult:
     """Run every configured case of a scenario in every mode and write the run directory.
 
@@ -207,13 +215,15 @@ def run_scenario(
         overrides: ``a.b.c=value`` strings, typed through the schema.
         out: parent folder of the run directory ``<scenario>-<utc>-<seed>``.
         progress: show progress bars (on a TTY).
+        run_name: a fixed run directory name under ``out`` (replaced if present) instead of
+            ``<scenario>-<utc>-<seed>``; sweeps use it to recognise finished runs.
 
     Returns:
         The run's result. On failure the run directory keeps partial results with status
         ``failed`` and the reason, and the original exception is re-raised.
     """
     config = _coerce_config(source, seed, overrides)
-    run = _Run(config, _new_run_dir(Path(out), config))
+    run = _Run(config, _new_run_dir(Path(out), config, run_name))
     log.info("run %s → %s", config.name, run.run_dir)
     try:
         for case in config.cases():
