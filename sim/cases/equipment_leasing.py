@@ -5,6 +5,18 @@ usage-based rent + real MQTT telemetry through the embedded amqtt broker) agains
 traditional one (fixed rent + site inspections). Components start and stop inside the call; a
 broker failure raises :class:`~sim.errors.BrokerError` after the months already finished have
 been recorded.
+
+What differs between the modes (everything else — fleet, lessees, projects, shocks, random
+numbers — is shared):
+
+* **Rent**: tiered usage rent is revenue-neutral at the reference hours, cheaper in slack months
+  (cash-flow relief → fewer arrears) but it puts a marginal price on every hour, so lessees take
+  fewer low-margin spot jobs than under fixed rent (marginal rent 0).
+* **What the bank sees**: telemetry shows idling, relocation, fuel misuse and faults the day they
+  happen; inspections only on visit days, and a parked machine only after two visits.
+* **What the bank can do**: calls on idle alerts (the maker's network may find the machine
+  work), restructuring unless misuse was seen, remote lock (telemetry only), repossession that is
+  faster and surer when the machine can be located by GPS.
 """
 
 from __future__ import annotations
