@@ -46,7 +46,7 @@ def find_anvil() -> str:
     """Path of the Anvil binary: ``ANVIL_PATH``, ``PATH``, then the pinned npm package."""
     explicit = os.environ.get("ANVIL_PATH")
     if explicit:
-        if not os.access(explicit, os.X_OK):
+        if not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
             raise ChainError(f"ANVIL_PATH={explicit!r} is not an executable file")
         return explicit
     on_path = shutil.which("anvil")

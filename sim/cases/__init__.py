@@ -7,6 +7,7 @@ import importlib
 from sim.cases.base import CaseContext, CaseRunner
 
 CASES: dict[str, str] = {
+    "supply_chain": "sim.cases.supply_chain:run",
     "merchant_credit": "sim.cases.merchant_credit:run",
     "equipment_leasing": "sim.cases.equipment_leasing:run",
 }

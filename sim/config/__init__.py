@@ -13,6 +13,7 @@ from sim.config.base import Frozen, Shock
 from sim.config.equipment_leasing import EquipmentLeasingConfig
 from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
 from sim.config.merchant_credit import MerchantCreditConfig
+from sim.config.supply_chain import SupplyChainConfig
 
 Mode = Literal["innovated", "traditional"]
 
@@ -31,6 +32,7 @@ class ScenarioConfig(Frozen):
     modes: tuple[Mode, ...] = Field(
         default=("innovated", "traditional"), min_length=1, description="modes run per case"
     )
+    supply_chain: SupplyChainConfig | None = None
     merchant_credit: MerchantCreditConfig | None = None
     equipment_leasing: EquipmentLeasingConfig | None = None
 

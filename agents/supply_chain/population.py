@@ -1,0 +1,162 @@
+"""The supplier tree and every exogenous draw of case 1, generated once per run.
+
+Both modes get the same :class:`Population` (built from the same seed child), so the same
+deliveries, terms, core payment behaviour, decision times and attack schedule face the chain and
+the paper ledger (common random numbers). Draws are vectorised per population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.supply_chain import SupplyChainConfig
+from sim.rng import SeedTree
+
+DAYS_PER_MONTH = 30.4
+ATTACK_KINDS = (
+    "double_financing",
+    "forged_receivable",
+    "unauthorised_disbursement",
+    "paused_action",
+    "transfer_of_financed",
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A tier-1 delivery to the core; the core issues one receivable for it.
+
+    ``pay_delay_days`` is None when the core will never pay this invoice (default).
+    """
+
+    index: int
+    day: int
+    hour: float
+    slot: int
+    value_cny: float
+    term_days: int
+    pay_delay_days: float | None
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One adversarial attempt scheduled on ``day`` at ``hour`` by adversary ``slot``."""
+
+    day: int
+    hour: float
+    kind: str
+    slot: int
+
+
+@dataclass(frozen=True)
+class Population:
+    """Suppliers (tier-1 slots 0..n1-1, tier-2 slots 0..n2-1) and the exogenous streams."""
+
+    tier1_sales_cny: np.ndarray
+    tier1_own_rate_bps: np.ndarray
+    tier2_own_rate_bps: np.ndarray
+    tier2_of_tier1: np.ndarray
+    adversaries: tuple[int, ...]
+    deliveries: tuple[Delivery, ...]
+    attacks: tuple[Attack, ...]
+
+    @property
+    def tier1_count(self) -> int:
+        """Number of tier-1 slots."""
+        return len(self.tier1_sales_cny)
+
+    @property
+    def tier2_count(self) -> int:
+        """Number of tier-2 slots."""
+        return len(self.tier2_own_rate_bps)
+
+
+def _business_hours(rng: np.random.Generator, size: int, cfg: SupplyChainConfig) -> np.ndarray:
+    start, end = cfg.business_hours
+    return start + rng.random(size) * (end - start)
+
+
+def _shock_scale(cfg: SupplyChainConfig, days: np.ndarray) -> np.ndarray:
+    scale = np.ones(len(days))
+    for shock in cfg.core.distress:
+        scale *= np.where(
+            (days >= shock.start_day) & (days < shock.end_day), 1 + shock.magnitude, 1
+        )
+    return scale
+
+
+def _deliveries(
+    cfg: SupplyChainConfig, sales: np.ndarray, days: int, rng: np.random.Generator
+) -> tuple[Delivery, ...]:
+    pop, core = cfg.population, cfg.core
+    rate_per_day = pop.deliveries_per_month / DAYS_PER_MONTH
+    counts = rng.poisson(rate_per_day, size=(len(sales), days))
+    slot, day = np.nonzero(counts)
+    n = len(slot)
+    value = sales[slot] / pop.deliveries_per_month * np.exp(rng.normal(0, 0.2, n))
+    extra = rng.exponential(max(core.term_days_mean - core.term_days_min, 1e-9), n)
+    term = np.minimum(core.term_days_min + np.round(extra), core.term_days_max).astype(int)
+    hour = _business_hours(rng, n, cfg)
+    scale = _shock_scale(cfg, day)
+    u_default, u_late = rng.random(n), rng.random(n)
+    delay = rng.exponential(max(core.mean_delay_days, 1e-9), n)
+    defaulted = u_default < np.minimum(core.default_share * scale, 1)
+    late = u_late < np.minimum(core.late_share * scale, 1)
+    order = np.lexsort((hour, day))
+    return tuple(
+        Delivery(
+            index=k,
+            day=int(day[i]),
+            hour=float(hour[i]),
+            slot=int(slot[i]),
+            value_cny=float(value[i]),
+            term_days=int(term[i]),
+            pay_delay_days=None if defaulted[i] else float(delay[i] if late[i] else 0.0),
+        )
+        for k, i in enumerate(order)
+    )
+
+
+def _attacks(
+    cfg: SupplyChainConfig, adversaries: tuple[int, ...], days: int, rng: np.random.Generator
+) -> tuple[Attack, ...]:
+    if not adversaries:
+        return ()
+    adv = cfg.adversaries
+    rates = [getattr(adv, f"{kind}_per_month") / DAYS_PER_MONTH for kind in ATTACK_KINDS]
+    counts = rng.poisson(rates, size=(days, len(ATTACK_KINDS)))
+    day, kind = np.nonzero(counts)
+    hours = _business_hours(rng, len(day), cfg)
+    who = rng.choice(np.array(adversaries), size=len(day))
+    return tuple(
+        Attack(int(d), float(h), ATTACK_KINDS[k], int(w))
+        for d, k, h, w in zip(day, kind, hours, who, strict=True)
+    )
+
+
+def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) -> Population:
+    """Draw the supplier tree and all exogenous streams for ``horizon_days``.
+
+    Args:
+        cfg: case configuration.
+        seeds: seed tree scoped to the case; only its ``population`` children are used.
+        horizon_days: simulated days.
+    """
+    pop, bank = cfg.population, cfg.bank
+    rng = seeds.generator("population", "suppliers")
+    sales = pop.monthly_sales_median_cny * np.exp(rng.normal(0, pop.sales_sigma, pop.tier1_count))
+    own1 = rng.integers(bank.own_rate_bps_min, bank.own_rate_bps_max + 1, pop.tier1_count)
+    own2 = rng.integers(bank.own_rate_bps_min, bank.own_rate_bps_max + 1, pop.tier2_count)
+    tier2_of = (
+        np.arange(pop.tier1_count) % pop.tier2_count
+        if pop.tier2_count
+        else np.full(pop.tier1_count, -1)
+    )
+    adversaries = tuple(
+        sorted(int(i) for i in rng.choice(pop.tier1_count, cfg.adversaries.count, replace=False))
+    )
+    deliveries = _deliveries(cfg, sales, horizon_days, seeds.generator("population", "deliveries"))
+    attacks = _attacks(cfg, adversaries, horizon_days, seeds.generator("population", "attacks"))
+    return Population(sales, own1, own2, tier2_of, adversaries, deliveries, attacks)

@@ -1,0 +1,269 @@
+"""Scenario schema of case 1: supply-chain receivables financing (chain vs paper ledger).
+
+Defaults cite CALIBRATION.md rows (case 1) or say "free parameter"; ranges are the validation
+rules. Money in yuan (CNY) here; the ledger works in fen.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from sim.config.base import Frozen, Shock
+
+
+class PopulationConfig(Frozen):
+    """The core enterprise's supplier tree."""
+
+    tier1_count: int = Field(
+        default=100, ge=1, le=5_000, description="tier-1 suppliers (CALIBRATION: ≈80 per core)"
+    )
+    tier2_count: int = Field(
+        default=100,
+        ge=0,
+        le=5_000,
+        description="tier-2 suppliers, each serving tier-1s round-robin; free parameter",
+    )
+    monthly_sales_median_cny: float = Field(
+        default=800_000, gt=0, description="median tier-1 monthly sales to the core; free parameter"
+    )
+    sales_sigma: float = Field(
+        default=0.6, ge=0, le=3, description="lognormal sigma of sales; free parameter"
+    )
+    deliveries_per_month: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="deliveries (invoices) per tier-1 per month; free parameter",
+    )
+    input_share: float = Field(
+        default=0.35,
+        ge=0,
+        lt=1,
+        description="share of a delivery bought from the tier-2 and paid by splitting the receivable; free parameter",
+    )
+    cost_ratio: float = Field(
+        default=0.92,
+        gt=0,
+        lt=1,
+        description="cash operating cost / revenue (margin = 1 - ratio); free parameter",
+    )
+    cash_buffer_months: float = Field(
+        default=1.0,
+        ge=0,
+        le=24,
+        description="opening cash in months of operating cost; free parameter",
+    )
+    lookahead_days: int = Field(
+        default=20,
+        ge=1,
+        le=180,
+        description="a supplier finances when its cash is projected negative within this horizon; free parameter",
+    )
+    failure_gap_days: int = Field(
+        default=45,
+        ge=1,
+        le=365,
+        description="consecutive days of negative cash before a supplier fails; free parameter",
+    )
+    replacement_days: int = Field(
+        default=60,
+        ge=1,
+        le=365,
+        description="days until a failed supplier's slot is refilled (production disruption); free parameter",
+    )
+
+
+class CorePaymentConfig(Frozen):
+    """How the core enterprise sets terms and pays."""
+
+    term_days_min: int = Field(
+        default=60, ge=1, le=365, description="CALIBRATION: legal 60-day term"
+    )
+    term_days_mean: float = Field(
+        default=70, gt=0, le=365, description="CALIBRATION: Coface avg contract term 70 days (2023)"
+    )
+    term_days_max: int = Field(default=180, ge=1, le=365, description="issue: 60-180-day terms")
+    late_share: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="CALIBRATION: Atradius, a little over one third paid late",
+    )
+    mean_delay_days: float = Field(
+        default=64, ge=0, le=365, description="CALIBRATION: Coface avg delay ≈64-65 days"
+    )
+    default_share: float = Field(
+        default=0.03, ge=0, le=1, description="CALIBRATION: Atradius bad debt ≈3% of credit sales"
+    )
+    distress: tuple[Shock, ...] = Field(
+        default=(),
+        description="windows where late_share and default_share scale by (1 + magnitude)",
+    )
+
+    @model_validator(mode="after")
+    def _terms_ordered(self) -> Self:
+        if not self.term_days_min <= self.term_days_mean <= self.term_days_max:
+            raise ValueError(
+                f"term_days_mean: {self.term_days_mean} must lie in "
+                f"[term_days_min {self.term_days_min}, term_days_max {self.term_days_max}]"
+            )
+        return self
+
+
+class BankConfig(Frozen):
+    """The financier in both modes."""
+
+    core_rate_bps: int = Field(
+        default=450,
+        ge=0,
+        le=5_000,
+        description="CALIBRATION: core-credit financing down to LPR + 1.5 pp ≈ 4.5%",
+    )
+    fee_bps: int = Field(
+        default=0,
+        ge=0,
+        lt=10_000,
+        description="flat fee on face; free parameter (CALIBRATION platform fee 90-120 bps is a third-party upper bound)",
+    )
+    advance_cap_bps: int = Field(
+        default=10_000, ge=1, le=10_000, description="maximum advance / face; free parameter"
+    )
+    credit_line_months: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="core credit line in months of total tier-1 sales; free parameter",
+    )
+    max_tenor_days: int = Field(
+        default=180,
+        ge=1,
+        le=730,
+        description="automatic review: max days to maturity; free parameter",
+    )
+    min_amount_cny: float = Field(
+        default=10_000, ge=0, description="automatic review: minimum face; free parameter"
+    )
+    grace_days: int = Field(
+        default=7, ge=0, le=365, description="days after due before overdue; free parameter"
+    )
+    default_days: int = Field(
+        default=90,
+        ge=1,
+        le=730,
+        description="days after due before the holder may declare default; free parameter",
+    )
+    write_off_days: int = Field(
+        default=180,
+        ge=1,
+        le=1_000,
+        description="days after due before the bank writes off; free parameter",
+    )
+    line_cut_overdue_share: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="monthly review: cut the line when overdue/financed exceeds this; free parameter",
+    )
+    line_cut_factor: float = Field(
+        default=0.5, gt=0, le=1, description="line multiplier on a cut; free parameter"
+    )
+    own_rate_bps_min: int = Field(
+        default=600, ge=0, le=5_000, description="CALIBRATION: SME factoring on own credit ≈6-8%"
+    )
+    own_rate_bps_max: int = Field(
+        default=800, ge=0, le=5_000, description="CALIBRATION: SME factoring on own credit ≈6-8%"
+    )
+    tier1_approval: float = Field(
+        default=0.55, ge=0, le=1, description="CALIBRATION: ADB 45% SME trade-finance rejection"
+    )
+    tier2_approval: float = Field(
+        default=0.10, ge=0, le=1, description="issue: tier-2 usually cannot borrow; free parameter"
+    )
+    review_mean_days: float = Field(
+        default=7.0,
+        ge=0,
+        le=90,
+        description="CALIBRATION: traditional factoring a few days to two weeks",
+    )
+    review_shape: float = Field(
+        default=2.0, gt=0, le=100, description="gamma shape of manual review time; free parameter"
+    )
+    reapply_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="days a rejected supplier waits before applying again; free parameter",
+    )
+
+    @model_validator(mode="after")
+    def _rates_ordered(self) -> Self:
+        if self.own_rate_bps_min > self.own_rate_bps_max:
+            raise ValueError(
+                f"own_rate_bps_min: {self.own_rate_bps_min} must be <= own_rate_bps_max {self.own_rate_bps_max}"
+            )
+        return self
+
+
+class AdversaryConfig(Frozen):
+    """Adversarial suppliers: attack rates (per month, whole population) and paper success odds."""
+
+    count: int = Field(
+        default=4, ge=0, le=1_000, description="adversarial tier-1 suppliers; free parameter"
+    )
+    double_financing_per_month: float = Field(
+        default=1.0, ge=0, le=1_000, description="free parameter"
+    )
+    forged_receivable_per_month: float = Field(
+        default=1.0, ge=0, le=1_000, description="free parameter"
+    )
+    unauthorised_disbursement_per_month: float = Field(
+        default=0.5, ge=0, le=1_000, description="free parameter"
+    )
+    paused_action_per_month: float = Field(
+        default=0.5,
+        ge=0,
+        le=1_000,
+        description="incident freezes with an attempt inside; free parameter",
+    )
+    transfer_of_financed_per_month: float = Field(
+        default=0.5, ge=0, le=1_000, description="free parameter"
+    )
+    paper_success: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="chance the paper clerks miss an attack; free parameter",
+    )
+
+
+class SupplyChainConfig(Frozen):
+    """Case 1: a core enterprise's receivables financed on chain (innovated) or on paper (traditional)."""
+
+    population: PopulationConfig = PopulationConfig()
+    core: CorePaymentConfig = CorePaymentConfig()
+    bank: BankConfig = BankConfig()
+    adversaries: AdversaryConfig = AdversaryConfig()
+    block_interval_hours: int = Field(
+        default=1,
+        ge=1,
+        le=24,
+        description="one block per this many sim hours when txs are waiting; free parameter",
+    )
+    business_hours: tuple[int, int] = Field(
+        default=(9, 18), description="hours of day [open, close) when agents act; free parameter"
+    )
+
+    @model_validator(mode="after")
+    def _hours_ordered(self) -> Self:
+        start, end = self.business_hours
+        if not 0 <= start < end <= 24:
+            raise ValueError(
+                f"business_hours: {list(self.business_hours)} must satisfy 0 <= open < close <= 24"
+            )
+        if self.adversaries.count > self.population.tier1_count:
+            raise ValueError(
+                f"adversaries.count: {self.adversaries.count} must be <= population.tier1_count {self.population.tier1_count}"
+            )
+        return self

@@ -1,0 +1,86 @@
+"""The project's Anvil manager and the chain adapter's runtime guarantees on a real node."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from products.ledger import Op
+from products.ledger import chain as chain_module
+from products.ledger.anvil import Anvil, find_anvil
+from products.ledger.chain import ChainLedger, chain_ledger
+from products.ledger.rpc import JsonRpc
+from products.ledger.testing import POLICY, T0, World, make_admin
+from sim.errors import ChainError
+
+pytestmark = pytest.mark.chain
+
+
+def test_start_probe_and_clean_stop() -> None:
+    anvil = Anvil(T0).start()
+    pid = anvil._proc.pid if anvil._proc else -1
+    rpc = JsonRpc(anvil.url)
+    assert int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16) == T0
+    anvil.stop()
+    anvil.stop()  # idempotent
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_bad_flag_fails_with_anvils_stderr() -> None:
+    with pytest.raises(ChainError, match="unexpected argument"):
+        Anvil(T0, extra_args=("--no-such-flag",)).start()
+
+
+def test_anvil_path_must_be_executable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]
+) -> None:
+    monkeypatch.setenv("ANVIL_PATH", os.fspath(tmp_path))
+    with pytest.raises(ChainError, match="ANVIL_PATH"):
+        find_anvil()
+
+
+def test_blocks_follow_sim_time_and_crash_fails_loudly() -> None:
+    admin = make_admin("crash")
+    with chain_ledger(admin, POLICY, T0) as ledger:
+        world = World(ledger, "crash", T0 + 10)
+        world.setup()
+        stamp = int(ledger.rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        assert stamp == world.now_s
+        anvil_pid = _anvil_pid(ledger)
+        os.kill(anvil_pid, signal.SIGKILL)
+        os.waitpid(anvil_pid, 0)
+        ledger.submit(Op("accept", world.s1, (1,)))
+        with pytest.raises(ChainError, match="anvil exited"):
+            ledger.step(world.now_s + 3_600)
+
+
+def _anvil_pid(ledger: ChainLedger) -> int:
+    check = ledger.rpc.on_transport_error
+    anvil = getattr(check, "__self__", None)
+    assert isinstance(anvil, Anvil) and anvil._proc is not None
+    return anvil._proc.pid
+
+
+def _hundred_transfers(monkeypatch: pytest.MonkeyPatch, batch_limit: int) -> list[str]:
+    monkeypatch.setattr(chain_module, "BATCH_LIMIT", batch_limit)
+    admin = make_admin(f"order-{batch_limit}")
+    with chain_ledger(admin, POLICY, T0) as ledger:
+        world = World(ledger, f"order-{batch_limit}", T0 + 10)
+        world.setup()
+        ids = [world.issue(face=100_000) for _ in range(1)]
+        senders = [f"0x{i:040x}" for i in range(1, 101)]
+        ops = [Op("accept", s, (ids[0],), tag=s) for s in senders]
+        return [r.op.tag for r in world.run(*ops)]
+
+
+def test_batches_of_64_keep_model_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    tags = _hundred_transfers(monkeypatch, 64)
+    assert tags == [f"0x{i:040x}" for i in range(1, 101)]
+
+
+def test_reordered_block_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ChainError, match="mined order differs"):
+        _hundred_transfers(monkeypatch, 128)
