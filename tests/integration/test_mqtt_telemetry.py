@@ -65,7 +65,7 @@ def test_broker_death_fails_the_tick_with_broker_error() -> None:
         with pytest.raises(BrokerError, match=r"died|lost"):
             port.submit(device.batch(1, "W" * 24))
             port.end_tick(1, 48.0)
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 30  # found by the health check, not the 60 s timeout
 
 
 def test_unreachable_external_broker_is_a_broker_error() -> None:
