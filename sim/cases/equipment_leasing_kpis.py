@@ -117,6 +117,7 @@ def record_totals(
         totals[key] = bank.counts[key] if key != "matured" else s["matured"]
     for rule in RULES:
         totals[f"alerts_{rule}"] = bank.counts[f"alerts_{rule}"]
+        totals[f"alert_precision_{rule}"] = alert_quality(market, (rule,), "")["precision"]
     for name, value in totals.items():
         rec.total(CASE, result.mode, name, value)
     result.totals = totals
