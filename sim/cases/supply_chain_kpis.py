@@ -128,11 +128,11 @@ def figures(rec: Recorder, models: dict[str, SupplyChainModel]) -> None:
     ax_volume, ax_cycle, ax_fail = fig.subplots(1, 3)
     for mode, model in models.items():
         stats = model.stats
-        months = np.arange(stats.months)
+        months = np.arange(max(model.month(), 1))
         volume = np.zeros(stats.months)
         for f in stats.financings:
             volume[f.month] += f.payout_fen / 100 / 1e6
-        ax_volume.plot(months, volume, marker="o", label=mode)
+        ax_volume.plot(months, volume[: len(months)], marker="o", label=mode)
         cycles = stats.cycles()
         if len(cycles):
             bins = np.logspace(-2, 3, 40)

@@ -1,0 +1,143 @@
+"""Case 1 with in-memory ledgers: config rules, population streams, agent decisions, the model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from agents.supply_chain import CreditOfficers, SupplyChainModel, draw_population
+from agents.supply_chain.actors import Bank, Holding, Supplier
+from products.ledger import (
+    FakeLedger,
+    Op,
+    PaperLedger,
+    Policy,
+    ReceivableState,
+    Status,
+    derive_address,
+)
+from sim.config import ScenarioConfig
+from sim.config.supply_chain import SupplyChainConfig
+from sim.model import TwinModel
+from sim.rng import SeedTree
+
+START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+SMALL = {"population": {"tier1_count": 8, "tier2_count": 8, "cash_buffer_months": 0.5}}
+
+
+def _scenario(**case: object) -> ScenarioConfig:
+    return ScenarioConfig.model_validate({"name": "t", "supply_chain": case})
+
+
+def test_bad_values_name_key_value_and_rule() -> None:
+    with pytest.raises(ValidationError) as err:
+        _scenario(population={"tier1_count": 0})
+    text = str(err.value)
+    assert "supply_chain.population.tier1_count" in text and "greater than or equal to 1" in text
+    with pytest.raises(ValidationError, match=r"term_days_mean: 50\.0 must lie in"):
+        _scenario(core={"term_days_mean": 50})
+    with pytest.raises(
+        ValidationError, match=r"adversaries\.count: 9 must be <= population\.tier1_count 8"
+    ):
+        _scenario(population={"tier1_count": 8}, adversaries={"count": 9})
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        _scenario(bank={"rate": 1})
+
+
+def test_population_is_a_function_of_the_seed_and_streams_are_independent() -> None:
+    cfg = SupplyChainConfig.model_validate(SMALL)
+    a = draw_population(cfg, SeedTree(3).child("supply_chain"), 120)
+    b = draw_population(cfg, SeedTree(3).child("supply_chain"), 120)
+    assert a.deliveries == b.deliveries and a.attacks == b.attacks
+    louder = cfg.model_copy(
+        update={
+            "adversaries": cfg.adversaries.model_copy(update={"forged_receivable_per_month": 9.0})
+        }
+    )
+    c = draw_population(louder, SeedTree(3).child("supply_chain"), 120)
+    assert c.deliveries == a.deliveries and len(c.attacks) > len(a.attacks)
+    terms = np.array([d.term_days for d in a.deliveries])
+    assert terms.min() >= 60 and terms.max() <= 180
+
+
+def _supplier(cash_cny: float) -> Supplier:
+    model = TwinModel(START, 24, SeedTree(0))
+    s = Supplier(model, 1, 0, "0xs", daily_cost_cny=1_000, cash_cny=cash_cny, own_rate_bps=700)
+    day = 86_400
+    s.holdings = {1: Holding(1, 500_000, 10 * day, "accepted"), 2: Holding(2, 1_500_000, 60 * day, "accepted"),
+                  3: Holding(3, 1_500_000, 90 * day, "accepted")}  # fmt: skip
+    return s
+
+
+def test_supplier_finances_only_what_covers_its_projected_gap() -> None:
+    assert _supplier(cash_cny=100_000).to_finance(0, 20, 0) == []
+    chosen = _supplier(cash_cny=0).to_finance(0, 20, 0)
+    assert [h.token_id for h in chosen] == [2]  # soonest-due beyond the window; one covers the gap
+    assert len(_supplier(cash_cny=-40_000).to_finance(0, 20, 0)) == 2
+
+
+def test_supplier_fails_after_a_persistent_gap() -> None:
+    s = _supplier(cash_cny=1_500)
+    assert [s.pay_costs(3) for _ in range(4)] == [False, False, False, True]
+
+
+def test_bank_cuts_line_on_overdue_exposure_and_restores_it() -> None:
+    bank = Bank(TwinModel(START, 24, SeedTree(0)), "0xb", 1_000)
+    bank.book.financed = {1: (100, 99, 0), 2: (100, 99, 0)}
+    bank.book.overdue = {1}
+    assert bank.review_line(200, 0.1, 0.5) == 500
+    assert bank.review_line(200, 0.1, 0.5) is None
+    bank.book.collected[1] = 100
+    assert bank.review_line(200, 0.1, 0.5) == 1_000
+
+
+def test_credit_officers_price_on_own_credit_and_reject_tier2_more() -> None:
+    cfg = SupplyChainConfig().bank
+    model = TwinModel(START, 24, SeedTree(0))
+    t1 = Supplier(model, 1, 0, "0x1", 1, 0, 650)
+    t2 = Supplier(model, 2, 0, "0x2", 1, 0, 790)
+    officers = CreditOfficers(cfg, {"0x1": t1, "0x2": t2}, np.random.default_rng(0))
+    token = ReceivableState(1, "c", "h", 0, Status.ACCEPTED, "0", 0, 1, 0, 0, 0, 1, "0x")
+    r1 = [officers.review(Op("finance", "0x1", (1, "b")), token) for _ in range(400)]
+    r2 = [officers.review(Op("finance", "0x2", (1, "b")), token) for _ in range(400)]
+    assert (
+        0.45 < np.mean([r.approved for r in r1]) < 0.65 and np.mean([r.approved for r in r2]) < 0.2
+    )
+    assert 5 * 24 < np.mean([r.delay_hours for r in r1]) < 9 * 24
+    assert r1[0].terms is not None and r1[0].terms.rate_bps == 650
+
+
+def _model(paper: bool) -> SupplyChainModel:
+    cfg = SupplyChainConfig.model_validate(SMALL)
+    seeds = SeedTree(5).child("supply_chain")
+    population = draw_population(cfg, seeds, 120)
+    policy = Policy(180 * 86_400, 7 * 86_400, 90 * 86_400, 1_000_000)
+    admin = derive_address(5, "admin")
+    officers = CreditOfficers(cfg.bank, {}, seeds.generator("paper", "review"))
+    ledger = PaperLedger(admin, policy, officers) if paper else FakeLedger(admin, policy)
+    accounts = lambda role, slot, gen: derive_address(5, role, str(slot), str(gen))  # noqa: E731
+    model = SupplyChainModel(
+        cfg, population, ledger, accounts, START, 120 * 24, seeds, "t", core_line=not paper
+    )
+    officers.suppliers = model.by_address
+    model.run(progress=False)
+    return model
+
+
+def test_model_on_the_fake_ledger_finances_within_the_block_interval() -> None:
+    model = _model(paper=False)
+    cycles = model.stats.cycles()
+    assert len(cycles) > 5
+    assert np.median(cycles) <= 1.0
+    assert all(f.payout_fen < f.face_fen for f in model.stats.financings)
+    assert model.stats.tx_count > 100
+
+
+def test_model_on_the_paper_ledger_waits_for_manual_review() -> None:
+    model = _model(paper=True)
+    cycles = model.stats.cycles()
+    assert len(cycles) > 0 and np.median(cycles) > 24
+    assert sum(model.stats.applications.values()) > len(cycles)
