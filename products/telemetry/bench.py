@@ -17,6 +17,7 @@ import contextlib
 import secrets
 import selectors
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -152,11 +153,21 @@ def mosquitto_url() -> Iterator[str | None]:
         conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\nmax_queued_messages 0\n")
         proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.3)
+            _await_listener(port, proc)
             yield f"mqtt://{HOST}:{port}"
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def _await_listener(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
+    """Readiness probe: until a TCP connect to ``port`` succeeds (or the process exits)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"mosquitto did not listen on port {port}")
 
 
 def compare(

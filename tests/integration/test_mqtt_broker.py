@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -50,8 +51,6 @@ def login(user: str, port: int, password: str | None = None) -> Client:
 
 
 def test_broker_runs_in_a_child_process_on_loopback(broker) -> None:
-    import os
-
     assert broker.pid is not None and broker.pid != os.getpid()
     assert broker.url.startswith("mqtt://127.0.0.1:")
 
