@@ -275,6 +275,7 @@ class MqttTelemetry(MonitoredTelemetry):
                 self._selector.unregister(_sock(client))
                 client.disconnect()
         self._writers.clear()
+        self._selector.close()
         self._monitor, self._clock, self._devices = None, None, {}
         if self.broker is not None:
             self.broker_stats = self.broker.stop()
