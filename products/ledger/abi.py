@@ -24,6 +24,23 @@ def _abi_type(param: dict[str, Any]) -> str:
     return kind
 
 
+def _word(kind: str, value: Any) -> bytes:
+    """One ABI word of a static basic type (fast path of ``eth_abi.encode``)."""
+    if kind == "address":
+        return bytes(12) + bytes.fromhex(value[2:])
+    if kind == "bytes32":
+        return value if isinstance(value, bytes) else bytes.fromhex(value[2:])
+    if kind == "bool":
+        return int(bool(value)).to_bytes(32, "big")
+    bits = int(kind[4:] or 256)
+    if not 0 <= value < 2**bits:
+        raise ValueError(f"{kind}: {value} out of range")
+    return int(value).to_bytes(32, "big")
+
+
+FAST_TYPES = {"address", "bytes32", "bool"} | {f"uint{b}" for b in range(8, 257, 8)} | {"uint"}
+
+
 def _normalise(value: Any) -> Any:
     if isinstance(value, bytes):
         return "0x" + value.hex()
@@ -39,6 +56,10 @@ class _Function:
     selector: bytes
     inputs: list[str]
     outputs: list[str]
+
+    @property
+    def static(self) -> bool:
+        return all(kind in FAST_TYPES for kind in self.inputs)
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,11 @@ class Codec:
     def encode_call(self, name: str, args: tuple[Any, ...] | list[Any]) -> str:
         """0x-hex calldata for ``name(args)``."""
         fn = self.functions[name]
-        return "0x" + (fn.selector + encode(fn.inputs, list(args))).hex()
+        if fn.static and len(args) == len(fn.inputs):
+            body = b"".join(_word(kind, value) for kind, value in zip(fn.inputs, args, strict=True))
+        else:
+            body = encode(fn.inputs, list(args))
+        return "0x" + (fn.selector + body).hex()
 
     def decode_output(self, name: str, data: str) -> tuple[Any, ...]:
         """Decoded return values of ``name``."""
@@ -93,6 +118,10 @@ class Codec:
             return ("UnknownError", (data,))
         name, types = entry
         return name, tuple(_normalise(v) for v in decode(types, raw[4:]))
+
+    def topic(self, event_name: str) -> str:
+        """topic0 of event ``event_name``."""
+        return next(t for t, e in self.events.items() if e.name == event_name)
 
     def decode_log(self, log: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """``(event name, fields)`` of a log emitted by this contract, or None if unknown."""

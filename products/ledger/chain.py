@@ -95,6 +95,7 @@ class ChainLedger:
         self.token = Codec(self.token_art.abi)
         self.ledger = Codec(self.ledger_art.abi)
         self.errors = Codec(self.token_art.abi + self.ledger_art.abi)
+        self._result_topics = {self.ledger.topic(name) for name in RESULT_FIELDS}
         self._nonces: dict[str, int] = {}
         self._queue: list[tuple[int, Op]] = []
         self._tickets = 0
@@ -257,7 +258,8 @@ class ChainLedger:
                     time_s=now_s,
                     gas_used=gas,
                     tx_hash=item.tx_hash,
-                    **fields,
+                    token_id=fields.get("token_id"),
+                    payout=fields.get("payout"),
                 )
             )
         return results
@@ -265,7 +267,12 @@ class ChainLedger:
     def _result_fields(self, logs: list[dict[str, Any]]) -> dict[str, int]:
         fields: dict[str, int] = {}
         for entry in logs:
-            if entry["address"].lower() != self.ledger_address:
+            topics = entry["topics"]
+            if (
+                not topics
+                or topics[0] not in self._result_topics
+                or entry["address"].lower() != self.ledger_address
+            ):
                 continue
             decoded = self.ledger.decode_log(entry)
             if decoded and decoded[0] in RESULT_FIELDS:

@@ -299,7 +299,7 @@ class ReferenceLedger:
         if amount > remaining:
             raise Revert("RepayTooLarge", token_id, amount, remaining)
         self._check_pull(sender, LEDGER, amount)
-        status = token.status
+        status: Status = token.status
         if amount == remaining:
             status = Status.RECOVERED if status == Status.DEFAULTED else Status.REPAID
         elif status in (Status.ISSUED, Status.ACCEPTED, Status.FINANCED):

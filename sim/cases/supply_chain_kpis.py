@@ -137,7 +137,7 @@ def figures(rec: Recorder, models: dict[str, SupplyChainModel]) -> None:
         if len(cycles):
             bins = np.logspace(-2, 3, 40)
             ax_cycle.hist(np.clip(cycles, 0.01, 1000), bins=bins, alpha=0.6, label=mode)
-        failures = np.cumsum([stats.failures_by_month[m] for m in months])
+        failures = np.cumsum([stats.failures_by_month[int(m)] for m in months])
         ax_fail.step(months, failures, where="post", label=mode)
     ax_volume.set(title="financed volume", xlabel="month", ylabel="million CNY")
     ax_cycle.set(

@@ -1,0 +1,167 @@
+"""Throughput benchmark: the chain adapter vs raw batched JSON-RPC on the same transaction mix.
+
+``python -m products.ledger.bench [--blocks N] [--issues-per-block K] [--repeats R]``
+
+A receivables pipeline (issue → accept + split + finance → accept + finance of the child → repay
+both) is planned once on the reference model, so every transaction is valid and ids are known.
+The same blocks are then replayed on fresh Anvils (a) through :class:`ChainLedger` (encoding,
+nonces, batches of 64, mining, receipts, order check, event/error decoding — all timed) and
+(b) as raw JSON-RPC with calldata encoded before the clock starts (send batches of 64,
+``evm_mine``, ``eth_getBlockReceipts``). Runs alternate a/b so machine noise hits both; the
+median of each is compared. Not a test: it prints measured numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+from products.ledger.anvil import Anvil
+from products.ledger.chain import BATCH_LIMIT, DEFAULT_GAS, GAS_LIMITS, ChainLedger
+from products.ledger.fake import FakeLedger
+from products.ledger.port import Op
+from products.ledger.rpc import JsonRpc
+from products.ledger.testing import POLICY, T0, World, make_admin
+
+Plan = list[list[Op]]
+LABEL = "bench"
+
+
+def plan(blocks: int, issues_per_block: int) -> tuple[Plan, World]:
+    """Blocks of ops for the pipeline, validated on the reference model (all must succeed)."""
+    world = World(FakeLedger(make_admin(LABEL), POLICY), LABEL, T0 + 10)
+    world.setup()
+    steps: Plan = []
+    issued: list[int] = []
+    split: list[tuple[int, int]] = []
+    financed: list[tuple[int, int]] = []
+    for _ in range(blocks):
+        state = world.ledger.state  # type: ignore[attr-defined]
+        ops: list[Op] = []
+        for parent, child in financed:
+            ops += [
+                Op("repay", world.core, (parent, 700_000)),
+                Op("repay", world.core, (child, 300_000)),
+            ]
+        next_id = state.next_id
+        new_pairs = []
+        for parent in issued:
+            ops += [Op("accept", world.s1, (parent,)), Op("split", world.s1, (parent, world.s2, 300_000)),
+                    Op("finance", world.s1, (parent, world.bank))]  # fmt: skip
+            new_pairs.append((parent, next_id))
+            next_id += 1
+        for _parent, child in split:
+            ops += [Op("accept", world.s2, (child,)), Op("finance", world.s2, (child, world.bank))]
+        first_new = next_id
+        due = world.now_s + 3_600 + 90 * 86_400
+        ops += [
+            Op("issue", world.core, (world.s1, 1_000_000, due, world.new_invoice()))
+            for _ in range(issues_per_block)
+        ]
+        results = world.run(*ops)
+        bad = [r for r in results if not r.ok]
+        if bad:
+            raise RuntimeError(f"benchmark plan invalid: {bad[:2]}")
+        steps.append(ops)
+        financed, split = split, new_pairs
+        issued = list(range(first_new, first_new + issues_per_block))
+    return steps, world
+
+
+def _fresh_ledger() -> tuple[Anvil, ChainLedger, World]:
+    anvil = Anvil(T0).start()
+    ledger = ChainLedger(JsonRpc(anvil.url), make_admin(LABEL), POLICY, T0 + 1)
+    world = World(ledger, LABEL, T0 + 10)
+    world.setup()
+    return anvil, ledger, world
+
+
+def run_adapter(steps: Plan) -> tuple[float, dict[str, list[int]]]:
+    """Seconds to push ``steps`` through ChainLedger; gas per op kind."""
+    anvil, ledger, world = _fresh_ledger()
+    gas: dict[str, list[int]] = defaultdict(list)
+    try:
+        now = world.now_s
+        began = time.perf_counter()
+        for i, ops in enumerate(steps):
+            for op in ops:
+                ledger.submit(op)
+            for result in ledger.step(now + (i + 1) * 3_600):
+                if not result.ok:
+                    raise RuntimeError(f"adapter replay failed: {result}")
+                gas[result.op.kind].append(result.gas_used)
+        return time.perf_counter() - began, gas
+    finally:
+        ledger.close()
+        anvil.stop()
+
+
+def run_raw(steps: Plan) -> float:
+    """Seconds to push the same transactions as raw batched JSON-RPC (calldata pre-encoded)."""
+    anvil, ledger, world = _fresh_ledger()
+    try:
+        ledger._ensure_accounts([op.sender for ops in steps for op in ops])
+        nonces = dict(ledger._nonces)
+        blocks = []
+        for ops in steps:
+            txs = []
+            for op in ops:
+                to, data = ledger._calldata(op)
+                txs.append({"from": op.sender, "to": to, "data": data,
+                            "gas": hex(GAS_LIMITS.get(op.kind, DEFAULT_GAS)), "nonce": hex(nonces[op.sender])})  # fmt: skip
+                nonces[op.sender] += 1
+            blocks.append(txs)
+        rpc, now = JsonRpc(anvil.url), world.now_s
+        began = time.perf_counter()
+        for i, txs in enumerate(blocks):
+            for start in range(0, len(txs), BATCH_LIMIT):
+                rpc.batch(
+                    [("eth_sendTransaction", [tx]) for tx in txs[start : start + BATCH_LIMIT]]
+                )
+            rpc.call("evm_mine", [now + (i + 1) * 3_600])
+            receipts = rpc.call("eth_getBlockReceipts", ["latest"])
+            if len(receipts) != len(txs) or any(r["status"] != "0x1" for r in receipts):
+                raise RuntimeError("raw replay: a transaction failed or was not mined")
+        return time.perf_counter() - began
+    finally:
+        ledger.close()
+        anvil.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print tx/s for both paths, their ratio and gas per operation."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=40)
+    parser.add_argument("--issues-per-block", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    steps, _ = plan(args.blocks, args.issues_per_block)
+    n_tx = sum(len(ops) for ops in steps)
+    adapter_s: list[float] = []
+    raw_s: list[float] = []
+    gas: dict[str, list[int]] = {}
+    for _ in range(args.repeats):
+        seconds, gas = run_adapter(steps)
+        adapter_s.append(seconds)
+        raw_s.append(run_raw(steps))
+    adapter_rate, raw_rate = n_tx / statistics.median(adapter_s), n_tx / statistics.median(raw_s)
+    print(f"tx mix: {n_tx} transactions in {len(steps)} blocks (~{n_tx // len(steps)} per block), "
+          f"{args.repeats} alternating repeats, median")  # fmt: skip
+    print(
+        f"raw batched JSON-RPC : {raw_rate:8.0f} tx/s  (runs: {', '.join(f'{n_tx / s:.0f}' for s in raw_s)})"
+    )
+    print(
+        f"ChainLedger adapter  : {adapter_rate:8.0f} tx/s  (runs: {', '.join(f'{n_tx / s:.0f}' for s in adapter_s)})"
+    )
+    print(f"adapter / raw        : {adapter_rate / raw_rate:8.2f}x  (target >= 0.80x)")
+    print("gas per operation (mean):")
+    for kind, values in sorted(gas.items()):
+        print(f"  {kind:10s} {statistics.mean(values):10.0f}  (n={len(values)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
