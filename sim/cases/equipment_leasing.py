@@ -116,6 +116,8 @@ def _run_mode(
         model.run(progress=ctx.progress)
         stats = port.stats
     result.wall_seconds = time.perf_counter() - started
+    # wall time is provenance, not a KPI: summary.json must be identical for the same seed
+    ctx.recorder.provenance(f"{CASE}.{mode}.wall_seconds", round(result.wall_seconds, 3))
     record_totals(ctx.recorder, market, stats, result)
     log.info("%s/%s done in %.1f s", CASE, mode, result.wall_seconds)
     return result

@@ -101,7 +101,6 @@ def record_totals(
         "messages_rejected": stats.rejected_total,
         "inspections": stats.observations,
         "bank_costs_cny": _bank_costs(market, stats),
-        "wall_seconds": result.wall_seconds,
         **alert_quality(market, RULES, "alert_"),
         **alert_quality(market, RISK_RULES, "risk_alert_"),
     }

@@ -26,10 +26,6 @@ def scenario(modes: list[str], **telemetry: object) -> dict[str, object]:
     }
 
 
-def comparable(kpis: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in kpis.items() if not k.endswith("wall_seconds")}
-
-
 def alerts(run_dir) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     events = pd.read_parquet(run_dir / "events.parquet")
     return events[events["kind"] == "alert"].reset_index(drop=True)
@@ -39,7 +35,7 @@ def test_same_seed_same_alerts_and_kpis_with_the_real_broker(tmp_path) -> None:
     first = run_scenario(scenario(["innovated"]), out=tmp_path / "a", progress=False)
     second = run_scenario(scenario(["innovated"]), out=tmp_path / "b", progress=False)
     assert first.status == second.status == "ok"
-    assert comparable(first.kpis) == comparable(second.kpis)
+    assert first.kpis == second.kpis
     a, b = alerts(first.run_dir), alerts(second.run_dir)
     assert len(a) > 0
     pd.testing.assert_frame_equal(a, b)
@@ -52,7 +48,7 @@ def test_transport_does_not_change_results(tmp_path) -> None:
     fake = run_scenario(
         scenario(["innovated"], adapter="fake"), out=tmp_path / "fake", progress=False
     )
-    assert comparable(real.kpis) == comparable(fake.kpis)
+    assert real.kpis == fake.kpis
     pd.testing.assert_frame_equal(alerts(real.run_dir), alerts(fake.run_dir))
     provenance = real.manifest["provenance"]["equipment_leasing.innovated.telemetry"]
     assert provenance["adapter"] == "mqtt"
@@ -67,7 +63,7 @@ def test_external_mosquitto_gives_the_same_results(tmp_path) -> None:
             scenario(["innovated"], broker_url=url), out=tmp_path / "m", progress=False
         )
     assert external.status == "ok"
-    assert comparable(external.kpis) == comparable(fake.kpis)
+    assert external.kpis == fake.kpis
 
 
 def test_broker_death_fails_the_run_and_keeps_finished_months(tmp_path, monkeypatch) -> None:
