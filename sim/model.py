@@ -17,7 +17,7 @@ from typing import Any
 
 import mesa
 import simpy
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from sim.rng import SeedTree
 

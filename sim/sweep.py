@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from sim import io as sio
 from sim.config import Frozen, format_validation_error, load_scenario, read_yaml
