@@ -45,21 +45,22 @@ def pay_costs(m: SupplyChainModel, day: int) -> None:
 
 
 def deliver(m: SupplyChainModel, deliveries: list[Delivery]) -> None:
-    """Tier-1 deliveries become receivables; a failed tier-1 or its failed tier-2 means none."""
+    """Tier-1 deliveries become receivables in the core's daily confirmation run; a failed tier-1
+    or its failed tier-2 means no delivery."""
     for delivery in deliveries:
         tier1 = m.tier1[delivery.slot]
         tier2 = m.tier2[int(m.pop.tier2_of_tier1[delivery.slot])] if m.tier2 else None
         if tier1.failed or (tier2 is not None and tier2.failed):
             m.stats.lost_deliveries += 1
             continue
-        m.send(m.issue_op(tier1, delivery), delivery.day * 24 + delivery.hour)
+        m.send(m.issue_op(tier1, delivery), delivery.day * 24 + m.cfg.core.issue_hour - 1)
 
 
 def repay(m: SupplyChainModel, day: int) -> None:
     """The core's payment run: every receivable under each invoice it pays today."""
     for token_id, amount in m.core.payments_due(day):
         op = Op("repay", m.core.address, (token_id, amount), tag=("repaid", token_id))
-        m.send(op, _open_hour(m, day))
+        m.send(op, day * 24 + m.cfg.core.payment_hour - 1)
 
 
 def lifecycle_checks(m: SupplyChainModel, day: int) -> None:
@@ -180,9 +181,15 @@ def attack_outcome(
             m.owner[r.op.args[0]] = victim
     elif r.op.kind in ("finance", "cash_transfer_from"):
         attacker.receive(r.payout or r.fraud_loss)
-        if kind == "paused_action" and r.op.args[0] in attacker.holdings:
-            attacker.holdings[r.op.args[0]].state = "financed"
-            m.owner[r.op.args[0]] = m.bank
+        holding = attacker.holdings.get(r.op.args[0]) if kind == "paused_action" else None
+        if holding is not None:
+            holding.state = "financed"
+            m.owner[holding.token_id] = m.bank
+            m.bank.book.financed[holding.token_id] = (
+                holding.face_fen,
+                r.payout or 0,
+                holding.due_s,
+            )
 
 
 def monthly_review(m: SupplyChainModel) -> None:

@@ -117,16 +117,10 @@ class SupplyChainModel(TwinModel):
     # ----------------------------------------------------------------- clock
 
     def _slot(self, t_hours: float) -> int:
-        """The first block tick strictly after ``t_hours`` inside business hours."""
+        """The first block tick strictly after ``t_hours`` (the ledger runs round the clock;
+        business hours only bound when agents decide)."""
         b = self.cfg.block_interval_hours
-        open_h, close_h = self.cfg.business_hours
-        slot = (math.floor(t_hours / b) + 1) * b
-        day, hour = divmod(slot, 24)
-        if hour < open_h:
-            slot = day * 24 + math.ceil(open_h / b) * b
-        elif hour >= close_h:
-            slot = (day + 1) * 24 + math.ceil(open_h / b) * b
-        return slot
+        return (math.floor(t_hours / b) + 1) * b
 
     def send(self, op: Op, t_hours: float) -> None:
         """Queue ``op`` for the first block after ``t_hours``."""
@@ -200,10 +194,25 @@ class SupplyChainModel(TwinModel):
         supplier.holdings[r.token_id] = Holding(r.token_id, face, due)
         self.owner[r.token_id] = supplier
         self._schedule_checks(r.token_id, due)
-        self.send(
-            Op("accept", supplier.address, (r.token_id,), tag=("accepted", supplier, delivery)),
-            self.now_hours,
-        )
+        accept = Op("accept", supplier.address, (r.token_id,), tag=("accepted", supplier))
+        self.send(accept, self.now_hours)
+        self._pass_on_to_tier2(supplier, r.token_id, face, delivery)
+
+    def _pass_on_to_tier2(
+        self, supplier: Supplier, token_id: int, face: int, delivery: Delivery
+    ) -> None:
+        """Pay the tier-2 for its inputs by splitting the receivable in the same block as the
+        acceptance (valid: the split executes right after the accept in block order)."""
+        if not self.tier2:
+            return
+        tier2 = self.tier2[int(self.pop.tier2_of_tier1[supplier.slot])]
+        amount = int(face * self.cfg.population.input_share)
+        if amount > 0 and not tier2.failed:
+            tag = ("split", supplier, tier2, delivery)
+            self.send(
+                Op("split", supplier.address, (token_id, tier2.address, amount), tag=tag),
+                self.now_hours,
+            )
 
     def _schedule_checks(self, token_id: int, due_s: int) -> None:
         due_day = (due_s - self.timestamp(0)) // DAY_S
@@ -215,22 +224,10 @@ class SupplyChainModel(TwinModel):
         ):
             self.checks.setdefault(due_day + days + 1, []).append((kind, token_id))
 
-    def _on_accepted(self, r: OpResult, supplier: Supplier, delivery: Delivery | None) -> None:
+    def _on_accepted(self, r: OpResult, supplier: Supplier) -> None:
         holding = supplier.holdings.get(r.op.args[0])
-        if not r.ok or holding is None:
-            return
-        holding.state = "accepted"
-        if supplier.tier == 1 and delivery is not None and self.tier2:
-            tier2 = self.tier2[int(self.pop.tier2_of_tier1[supplier.slot])]
-            amount = int(holding.face_fen * self.cfg.population.input_share)
-            if amount > 0 and not tier2.failed:
-                op = Op(
-                    "split",
-                    supplier.address,
-                    (holding.token_id, tier2.address, amount),
-                    tag=("split", supplier, tier2, delivery),
-                )
-                self.send(op, self.now_hours)
+        if r.ok and holding is not None and holding.state == "issued":
+            holding.state = "accepted"
 
     def _on_split(
         self, r: OpResult, parent_holder: Supplier, tier2: Supplier, delivery: Delivery
@@ -245,7 +242,7 @@ class SupplyChainModel(TwinModel):
         self.owner[r.token_id] = tier2
         self._schedule_checks(r.token_id, due)
         self.send(
-            Op("accept", tier2.address, (r.token_id,), tag=("accepted", tier2, None)),
+            Op("accept", tier2.address, (r.token_id,), tag=("accepted", tier2)),
             self.now_hours,
         )
 
@@ -282,9 +279,11 @@ class SupplyChainModel(TwinModel):
             holder.book.collected[token_id] = holder.book.collected.get(token_id, 0) + amount
 
     def _on_lifecycle(self, r: OpResult, kind: str, token_id: int) -> None:
-        if r.ok and kind == "overdue" and isinstance(self.owner.get(token_id), Bank):
+        if not r.ok or token_id not in self.bank.book.financed:
+            return
+        if kind == "overdue":
             self.bank.book.overdue.add(token_id)
-        if r.ok and kind == "write_off" and isinstance(self.owner.get(token_id), Bank):
+        if kind == "write_off":
             face, _, _ = self.bank.book.financed[token_id]
             self.bank.book.written_off.add(token_id)
             self.bank.book.written_off_fen += face - self.bank.book.collected.get(token_id, 0)

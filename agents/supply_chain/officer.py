@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.supply_chain.actors import Supplier
-from products.ledger import Op, ReceivableState, Review
-from products.ledger.reference import Terms
+from products.ledger import Op, ReceivableState, Review, Terms
 from sim.config.supply_chain import BankConfig
 
 

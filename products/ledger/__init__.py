@@ -9,6 +9,7 @@ from products.ledger.port import (
     Policy,
     ReceivableState,
     Status,
+    Terms,
     derive_address,
     invoice_hash,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Review",
     "Reviewer",
     "Status",
+    "Terms",
     "derive_address",
     "invoice_hash",
 ]

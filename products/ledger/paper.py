@@ -15,8 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from products.ledger.fake import FakeLedger
-from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status
-from products.ledger.reference import LEDGER, ZERO, Revert, Terms, discount_payout
+from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status, Terms
+from products.ledger.reference import LEDGER, ZERO, Revert, discount_payout
 
 FRAUD_RULES: dict[tuple[str, str], str] = {
     ("finance", "NotHolder"): "double_financing",

@@ -64,6 +64,15 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A financier's discount terms in basis points (annual rate, flat fee, advance cap)."""
+
+    rate_bps: int
+    fee_bps: int
+    advance_cap_bps: int
+
+
+@dataclass(frozen=True)
 class Op:
     """One ledger operation by ``sender``; ``tag`` is the caller's correlation and is not sent."""
 

@@ -7,12 +7,12 @@ commits all its effects or raises :class:`Revert` having changed nothing (like a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from eth_utils import keccak
 
-from products.ledger.port import MAX_UINT256, Policy, ReceivableState, Status
+from products.ledger.port import MAX_UINT256, Policy, ReceivableState, Status, Terms
 
 ZERO = "0x" + "00" * 20
 ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
@@ -30,15 +30,6 @@ class Revert(Exception):
         super().__init__(name, *args)
         self.name = name
         self.error_args = args
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A financier's discount terms in basis points."""
-
-    rate_bps: int
-    fee_bps: int
-    advance_cap_bps: int
 
 
 def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:

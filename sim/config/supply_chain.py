@@ -97,6 +97,15 @@ class CorePaymentConfig(Frozen):
     default_share: float = Field(
         default=0.03, ge=0, le=1, description="CALIBRATION: Atradius bad debt ≈3% of credit sales"
     )
+    issue_hour: int = Field(
+        default=17,
+        ge=0,
+        le=23,
+        description="hour of the core's daily payables-confirmation run (ERP posting); free parameter",
+    )
+    payment_hour: int = Field(
+        default=10, ge=0, le=23, description="hour of the core's daily payment run; free parameter"
+    )
     distress: tuple[Shock, ...] = Field(
         default=(),
         description="windows where late_share and default_share scale by (1 + magnitude)",
