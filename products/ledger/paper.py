@@ -173,7 +173,8 @@ class PaperLedger(FakeLedger):
 
     def _forge(self, op: Op) -> dict[str, int] | None:
         state = self.state
-        cores = sorted(state.roles.get("CORE_ROLE", set()))
+        # The forger names the core whose paper the bank buys most readily: the largest free line.
+        cores = sorted(state.roles.get("CORE_ROLE", set()), key=lambda c: (-state.available_line(c), c))
         supplier, face, due, inv = op.args
         if not cores or inv in state.invoice_used or face <= 0:
             return None

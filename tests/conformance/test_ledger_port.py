@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from products.ledger import LedgerPort, Op, PaperLedger, Review, Status
+from products.ledger.paper import FRAUD_CATEGORIES
 from products.ledger.port import ReceivableState
 from products.ledger.testing import BACKENDS, POLICY, World, open_world, running_anvil
 
@@ -158,3 +159,50 @@ def test_paper_clerks_miss_double_financing_at_configured_rate() -> None:
 
 
 POLICY_ADMIN = "0x" + "ab" * 20
+
+
+def _leaky_paper(label: str) -> tuple[PaperLedger, World]:
+    paper = PaperLedger(POLICY_ADMIN, POLICY, miss_prob=dict.fromkeys(FRAUD_CATEGORIES, 1.0))
+    world = World(paper, label)
+    world.setup()
+    return paper, world
+
+
+def test_paper_forged_receivable_is_financed_and_lost() -> None:
+    paper, world = _leaky_paper("paper-forged")
+    forged = world.one(
+        "issue", world.s1, world.s1, 2_000_000, world.now_s + 90 * 86_400, world.new_invoice()
+    )
+    assert forged.ok and forged.fraud == "forged_receivable" and forged.token_id in paper.forged
+    cashout = world.one("finance", world.s1, forged.token_id, world.bank)
+    assert (
+        cashout.ok and cashout.fraud == "forged_receivable" and cashout.fraud_loss == cashout.payout
+    )
+
+
+def test_paper_transfer_of_financed_moves_the_banks_claim() -> None:
+    paper, world = _leaky_paper("paper-transfer")
+    token_id = world.financed(face=1_000_000)
+    result = world.one("transfer", world.s1, token_id, world.s2)
+    assert result.ok and result.fraud == "transfer_of_financed" and result.fraud_loss == 1_000_000
+    assert paper.receivable(token_id).holder == world.s2
+
+
+def test_paper_unauthorised_disbursement_and_paused_action() -> None:
+    paper, world = _leaky_paper("paper-theft")
+    theft = world.one("cash_transfer_from", world.s1, world.bank, world.s1, 5_000)
+    assert theft.ok and theft.fraud_loss == 5_000 and paper.cash_balance(world.s1) == 5_000
+    token_id = world.accepted()
+    pause, act, unpause = world.run(Op("pause", world.admin), Op("finance", world.s1, (token_id, world.bank)),
+                                    Op("unpause", world.admin))  # fmt: skip
+    assert pause.ok and act.ok and act.fraud == "paused_action" and unpause.ok
+
+
+def test_paper_with_zero_miss_rate_rejects_like_the_contract() -> None:
+    paper = PaperLedger(POLICY_ADMIN, POLICY, miss_prob=dict.fromkeys(FRAUD_CATEGORIES, 0.0))
+    world = World(paper, "paper-strict")
+    world.setup()
+    assert (
+        world.one("cash_transfer_from", world.s1, world.bank, world.s1, 5_000).error
+        == "ERC20InsufficientAllowance"
+    )

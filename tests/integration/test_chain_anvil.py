@@ -84,3 +84,12 @@ def test_batches_of_64_keep_model_order(monkeypatch: pytest.MonkeyPatch) -> None
 def test_reordered_block_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ChainError, match="mined order differs"):
         _hundred_transfers(monkeypatch, 128)
+
+
+def test_interrupt_inside_a_run_stops_anvil() -> None:
+    pid = -1
+    with pytest.raises(KeyboardInterrupt), chain_ledger(make_admin("ctrl-c"), POLICY, T0) as ledger:
+        pid = _anvil_pid(ledger)
+        raise KeyboardInterrupt
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

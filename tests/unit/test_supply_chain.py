@@ -141,3 +141,20 @@ def test_model_on_the_paper_ledger_waits_for_manual_review() -> None:
     cycles = model.stats.cycles()
     assert len(cycles) > 0 and np.median(cycles) > 24
     assert sum(model.stats.applications.values()) > len(cycles)
+
+
+def test_core_distress_window_raises_late_and_default_shares() -> None:
+    calm = SupplyChainConfig.model_validate({"population": {"tier1_count": 200}})
+    hot_window = {"start_day": 0, "end_day": 60, "magnitude": 1.0}
+    stressed = SupplyChainConfig.model_validate(
+        {"population": {"tier1_count": 200}, "core": {"distress": [hot_window]}}
+    )
+    seeds = SeedTree(1).child("supply_chain")
+
+    def shares(cfg: SupplyChainConfig) -> tuple[float, float]:
+        ds = [d for d in draw_population(cfg, seeds, 60).deliveries]
+        late = np.mean([d.pay_delay_days is not None and d.pay_delay_days > 0 for d in ds])
+        return float(late), float(np.mean([d.pay_delay_days is None for d in ds]))
+
+    (late_calm, default_calm), (late_hot, default_hot) = shares(calm), shares(stressed)
+    assert late_hot > late_calm * 1.5 and default_hot > default_calm
