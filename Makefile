@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 SCENARIO ?= scenarios/baseline.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap mosquitto clean bench bench-telemetry
+.PHONY: run test lint bootstrap mosquitto clean bench bench-telemetry bench-ledger
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -47,6 +47,9 @@ bench: bootstrap
 # Case 3: sensor → broker → monitor throughput vs a raw paho round trip (embedded amqtt, mosquitto).
 bench-telemetry: bootstrap mosquitto
 	$(BIN)/python -m products.telemetry.bench
+
+bench-ledger: bootstrap
+	$(BIN)/python -m products.ledger.bench
 
 clean:
 	rm -rf $(VENV) node_modules build runs .pytest_cache .mypy_cache .ruff_cache

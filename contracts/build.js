@@ -47,7 +47,7 @@ for (const file of Object.keys(sources)) {
     contracts[name] = { abi: c.abi, bytecode: '0x' + c.evm.bytecode.object };
   }
 }
-const tmp = out + '.tmp';
+const tmp = `${out}.${process.pid}.tmp`;
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(tmp, JSON.stringify({ solcVersion: solc.version(), contracts }));
 fs.renameSync(tmp, out);
