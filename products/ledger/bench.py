@@ -20,7 +20,8 @@ import time
 from collections import defaultdict
 
 from products.ledger.anvil import Anvil
-from products.ledger.chain import BATCH_LIMIT, DEFAULT_GAS, GAS_LIMITS, ChainLedger
+from products.ledger.calls import DEFAULT_GAS, GAS_LIMITS
+from products.ledger.chain import BATCH_LIMIT, ChainLedger
 from products.ledger.fake import FakeLedger
 from products.ledger.port import Op
 from products.ledger.rpc import JsonRpc

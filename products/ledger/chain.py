@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import keccak
 
 from contracts import load_artifact
 from products.ledger.abi import Codec
 from products.ledger.anvil import Anvil
+from products.ledger.calls import DEFAULT_GAS, GAS_LIMITS, OpEncoder
+from products.ledger.cash import ZERO
 from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status
-from products.ledger.reference import ZERO
 from products.ledger.rpc import Call, JsonRpc, RpcError
 from sim.errors import ChainError
 
@@ -31,43 +31,11 @@ log = logging.getLogger(__name__)
 BATCH_LIMIT = 64  # measured: FIFO order holds for batches of <= 64 transactions, not for 100
 AGENT_BALANCE_WEI = hex(10**24)
 DEPLOY_GAS = 6_000_000
-GAS_LIMITS: dict[str, int] = {
-    "issue": 400_000,
-    "split": 400_000,
-    "finance": 350_000,
-    "repay": 250_000,
-    "transfer": 200_000,
-    "set_policy": 200_000,
-}
-DEFAULT_GAS = 150_000
-LEDGER_CALLS: dict[str, str] = {
-    "grant_role": "grantRole",
-    "set_policy": "setPolicy",
-    "set_terms": "setTerms",
-    "set_credit_line": "setCreditLine",
-    "pause": "pause",
-    "unpause": "unpause",
-    "issue": "issue",
-    "accept": "accept",
-    "split": "split",
-    "transfer": "transferFrom",
-    "finance": "finance",
-    "repay": "repay",
-    "mark_overdue": "markOverdue",
-    "mark_defaulted": "markDefaulted",
-    "write_off": "writeOff",
-}
-TOKEN_CALLS = {"mint": "mint", "approve_cash": "approve", "cash_transfer_from": "transferFrom"}
 RESULT_FIELDS = {
     "ReceivableIssued": ("token_id", "id"),
     "ReceivableSplit": ("token_id", "childId"),
     "ReceivableFinanced": ("payout", "payout"),
 }
-
-
-def role_id(role: str) -> bytes:
-    """bytes32 id of a role name (DEFAULT_ADMIN_ROLE is zero)."""
-    return b"\x00" * 32 if role == "DEFAULT_ADMIN_ROLE" else keccak(text=role)
 
 
 @dataclass
@@ -104,6 +72,7 @@ class ChainLedger:
         self.blocks = 0
         self.rpc.call("anvil_autoImpersonateAccount", [True])
         self.token_address, self.ledger_address = self._deploy(policy, deploy_timestamp_s)
+        self.encoder = OpEncoder(self.token, self.ledger, self.token_address, self.ledger_address)
 
     # ----------------------------------------------------------------- deployment
 
@@ -159,20 +128,7 @@ class ChainLedger:
         return tx
 
     def _calldata(self, op: Op) -> tuple[str, str]:
-        args = list(op.args)
-        if op.kind in TOKEN_CALLS:
-            if op.kind == "approve_cash":
-                args = [self.ledger_address, *args]
-            return self.token_address, self.token.encode_call(TOKEN_CALLS[op.kind], args)
-        if op.kind == "grant_role":
-            args = [role_id(args[0]), args[1]]
-        elif op.kind == "issue":
-            args = [*args[:3], bytes.fromhex(args[3][2:])]
-        elif op.kind == "set_policy":
-            args = [tuple(args)]
-        elif op.kind == "transfer":
-            args = [op.sender, args[1], args[0]]
-        return self.ledger_address, self.ledger.encode_call(LEDGER_CALLS[op.kind], args)
+        return self.encoder.calldata(op)
 
     def _send_raw(self, txs: list[dict[str, str]]) -> list[str]:
         hashes: list[str] = []

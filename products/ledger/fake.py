@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from products.ledger.cash import Revert
 from products.ledger.port import Op, OpResult, Policy, ReceivableState
-from products.ledger.reference import ReferenceLedger, Revert
+from products.ledger.reference import ReferenceLedger
 
 
 class FakeLedger:

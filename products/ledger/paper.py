@@ -14,9 +14,10 @@ from typing import Protocol
 
 import numpy as np
 
+from products.ledger.cash import LEDGER, ZERO, Revert
 from products.ledger.fake import FakeLedger
 from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status, Terms
-from products.ledger.reference import LEDGER, ZERO, Revert, discount_payout
+from products.ledger.reference import discount_payout
 
 FRAUD_RULES: dict[tuple[str, str], str] = {
     ("finance", "NotHolder"): "double_financing",
@@ -174,7 +175,9 @@ class PaperLedger(FakeLedger):
     def _forge(self, op: Op) -> dict[str, int] | None:
         state = self.state
         # The forger names the core whose paper the bank buys most readily: the largest free line.
-        cores = sorted(state.roles.get("CORE_ROLE", set()), key=lambda c: (-state.available_line(c), c))
+        cores = sorted(
+            state.roles.get("CORE_ROLE", set()), key=lambda c: (-state.available_line(c), c)
+        )
         supplier, face, due, inv = op.args
         if not cores or inv in state.invoice_used or face <= 0:
             return None

@@ -12,24 +12,13 @@ from typing import Any
 
 from eth_utils import keccak
 
-from products.ledger.port import MAX_UINT256, Policy, ReceivableState, Status, Terms
+from products.ledger.cash import ADMIN_ROLE, LEDGER, ZERO, ReferenceCash, Revert
+from products.ledger.port import Policy, ReceivableState, Status, Terms
 
-ZERO = "0x" + "00" * 20
-ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
-LEDGER = "ledger"  # spender name of the ledger contract in the token's allowance table
 BPS = 10_000
 YEAR_S = 365 * 86_400
 LIVE = (Status.ISSUED, Status.ACCEPTED, Status.FINANCED, Status.PARTIALLY_REPAID)
 UINT128_MAX = 2**128 - 1
-
-
-class Revert(Exception):
-    """An operation the contracts would revert, with the custom error's name and arguments."""
-
-    def __init__(self, name: str, *args: Any) -> None:
-        super().__init__(name, *args)
-        self.name = name
-        self.error_args = args
 
 
 def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
@@ -41,12 +30,11 @@ def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
     return min(face - charge, cap)
 
 
-class ReferenceLedger:
+class ReferenceLedger(ReferenceCash):
     """In-memory receivables ledger and settlement cash with the contracts' semantics."""
 
     def __init__(self, admin: str, policy: Policy) -> None:
-        self.admin = admin
-        self.roles: dict[str, set[str]] = {ADMIN_ROLE: {admin}, "MINTER_ROLE": {admin}}
+        super().__init__(admin)
         self.policy = policy
         self.paused = False
         self.next_id = 1
@@ -55,8 +43,6 @@ class ReferenceLedger:
         self.terms: dict[str, Terms] = {}
         self.credit_line: dict[str, int] = {}
         self.outstanding: dict[str, int] = {}
-        self.balances: dict[str, int] = {}
-        self.allowances: dict[tuple[str, str], int] = {}
         self.now_s = 0
 
     # ----------------------------------------------------------------- dispatch
@@ -67,54 +53,9 @@ class ReferenceLedger:
         result: dict[str, int] = handler(sender, *args)
         return result
 
-    def _only_role(self, role: str, account: str) -> None:
-        if account not in self.roles.get(role, set()):
-            raise Revert("AccessControlUnauthorizedAccount", account, role)
-
     def _not_paused(self) -> None:
         if self.paused:
             raise Revert("EnforcedPause")
-
-    def has_role(self, role: str, account: str) -> bool:
-        """Whether ``account`` holds ``role``."""
-        return account in self.roles.get(role, set())
-
-    # ----------------------------------------------------------------- token (ERC-20)
-
-    def op_mint(self, sender: str, to: str, amount: int) -> dict[str, int]:
-        self._only_role("MINTER_ROLE", sender)
-        if to == ZERO:
-            raise Revert("ERC20InvalidReceiver", to)
-        self.balances[to] = self.balances.get(to, 0) + amount
-        return {}
-
-    def op_approve_cash(self, sender: str, amount: int) -> dict[str, int]:
-        self.allowances[(sender, LEDGER)] = amount
-        return {}
-
-    def _check_pull(self, owner: str, spender: str, amount: int) -> None:
-        allowance = self.allowances.get((owner, spender), 0)
-        if allowance != MAX_UINT256 and allowance < amount:
-            raise Revert("ERC20InsufficientAllowance", spender, allowance, amount)
-        balance = self.balances.get(owner, 0)
-        if balance < amount:
-            raise Revert("ERC20InsufficientBalance", owner, balance, amount)
-
-    def _pull(self, owner: str, spender: str, to: str, amount: int) -> None:
-        allowance = self.allowances.get((owner, spender), 0)
-        if allowance != MAX_UINT256:
-            self.allowances[(owner, spender)] = allowance - amount
-        self.balances[owner] -= amount
-        self.balances[to] = self.balances.get(to, 0) + amount
-
-    def op_cash_transfer_from(
-        self, sender: str, owner: str, to: str, amount: int
-    ) -> dict[str, int]:
-        self._check_pull(owner, sender, amount)
-        if to == ZERO:
-            raise Revert("ERC20InvalidReceiver", to)
-        self._pull(owner, sender, to, amount)
-        return {}
 
     # ----------------------------------------------------------------- administration
 

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from products.ledger.cash import ZERO
 from products.ledger.port import OpResult, Status
-from products.ledger.reference import ZERO
 from products.ledger.testing import DAY_S, TERMS, World, open_world, running_anvil
 
 pytestmark = pytest.mark.chain
