@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +94,22 @@ def test_other_seed_changes_outcome(tmp_path: Path) -> None:
     result = sim.run_scenario(other, out=tmp_path, progress=False)
     assert result.status == "ok"
     assert result.kpis["supply_chain.innovated.gas_used"] > 0
+
+
+def test_same_kpis_in_a_fresh_process_with_another_hash_seed(
+    runs: tuple[sim.RunResult, sim.RunResult], tmp_path: Path
+) -> None:
+    code = (
+        "import json, sys, sim; from tests_scenario import SCENARIO; "
+        "r = sim.run_scenario(SCENARIO, out=sys.argv[1], progress=False); print(json.dumps(r.kpis))"
+    )
+    (tmp_path / "tests_scenario.py").write_text(f"SCENARIO = {SCENARIO!r}\n")
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    fresh = {
+        k: v
+        for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()
+        if not k.endswith("wall_time_s")
+    }
+    assert fresh == _kpis(runs[0])
