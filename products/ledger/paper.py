@@ -99,7 +99,9 @@ class PaperLedger(FakeLedger):
         return results
 
     def _route(self, ticket: int, op: Op, now_s: int) -> OpResult | None:
-        if op.kind != "finance" or op.args[0] not in self.state.tokens:
+        if op.kind != "finance" or op.args[0] not in self.state.tokens or self.state.paused:
+            # unknown receivables and applications during a freeze are refused at intake
+            # (unless the clerks miss it), before any review
             return self.execute(ticket, op, now_s)
         review = self.reviewer.review(op, self.state.tokens[op.args[0]])
         if review.delay_hours <= 0:

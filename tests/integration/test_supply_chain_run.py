@@ -113,3 +113,11 @@ def test_same_kpis_in_a_fresh_process_with_another_hash_seed(
         if not k.endswith("wall_time_s")
     }
     assert fresh == _kpis(runs[0])
+
+
+def test_a_mode_does_not_depend_on_the_other_having_run(
+    runs: tuple[sim.RunResult, sim.RunResult], tmp_path: Path
+) -> None:
+    alone = sim.run_scenario(dict(SCENARIO, modes=["traditional"]), out=tmp_path, progress=False)
+    both = {k: v for k, v in _kpis(runs[0]).items() if ".traditional." in k}
+    assert _kpis(alone) == both
