@@ -20,6 +20,7 @@ from agents.supply_chain.stats import CaseStats
 from products.ledger import LedgerPort, Op, OpResult, invoice_hash
 from products.ledger.port import MAX_UINT256
 from sim.config.supply_chain import SupplyChainConfig
+from sim.errors import SimError
 from sim.model import TwinModel
 from sim.rng import SeedTree
 
@@ -112,7 +113,7 @@ class SupplyChainModel(TwinModel):
             self.ledger.submit(op)
         failed = [r for r in self.ledger.step(self.timestamp(0.01)) if not r.ok]
         if failed:
-            raise RuntimeError(f"ledger setup rejected: {failed[:3]}")
+            raise SimError(f"supply_chain ledger setup rejected: {failed[:3]}")
 
     # ----------------------------------------------------------------- clock
 

@@ -64,6 +64,7 @@ class ChainLedger:
         self.ledger = Codec(self.ledger_art.abi)
         self.errors = Codec(self.token_art.abi + self.ledger_art.abi)
         self._result_topics = {self.ledger.topic(name) for name in RESULT_FIELDS}
+        self._event_name_by_topic = {t: e.name for t, e in self.errors.events.items()}
         self._nonces: dict[str, int] = {}
         self._queue: list[tuple[int, Op]] = []
         self._tickets = 0
@@ -216,9 +217,15 @@ class ChainLedger:
                     tx_hash=item.tx_hash,
                     token_id=fields.get("token_id"),
                     payout=fields.get("payout"),
+                    events=self._event_names(receipt["logs"]),
                 )
             )
         return results
+
+    def _event_names(self, logs: list[dict[str, Any]]) -> tuple[str, ...]:
+        """Names of the emitted events (topic0 lookup only; full decoding where needed)."""
+        names = self._event_name_by_topic
+        return tuple(names.get(e["topics"][0], "?") for e in logs if e["topics"])
 
     def _result_fields(self, logs: list[dict[str, Any]]) -> dict[str, int]:
         fields: dict[str, int] = {}

@@ -99,6 +99,7 @@ class OpResult:
         tx_hash: transaction hash (chain only).
         fraud: paper ledger only: the rule a clerk failed to enforce.
         fraud_loss: paper ledger only: money lost to that failure, in fen.
+        events: names of the events the transaction emitted, in log order (chain only).
     """
 
     op: Op
@@ -113,6 +114,7 @@ class OpResult:
     tx_hash: str | None = None
     fraud: str | None = None
     fraud_loss: int = 0
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -321,3 +321,38 @@ def test_reverted_op_leaves_state_untouched(w: World) -> None:
 def test_unknown_token_view_is_empty(w: World) -> None:
     r = w.ledger.receivable(12_345)
     assert (r.status, r.holder) == (Status.NONE, ZERO)
+
+
+def test_every_state_change_emits_its_event(w: World) -> None:
+    token_id = w.accepted(face=1_000_000, days=1)
+    emitted = {
+        "split": w.one("split", w.s1, token_id, w.s2, 100_000).events,
+        "transfer": w.one("transfer", w.s1, token_id, w.s3).events,
+        "finance": w.one("finance", w.s3, token_id, w.bank).events,
+        "repay": w.one("repay", w.core, token_id, 100_000).events,
+        "overdue": w.one("mark_overdue", w.s1, token_id, hours=24 * 9).events,
+        "default": w.one("mark_defaulted", w.bank, token_id, hours=24 * 61).events,
+        "write_off": w.one("write_off", w.bank, token_id).events,
+        "terms": w.one("set_terms", w.bank, *TERMS).events,
+        "line": w.one("set_credit_line", w.bank, w.core, 1).events,
+        "policy": w.one("set_policy", w.admin, DAY_S, DAY_S, DAY_S, 1).events,
+        "pause": w.one("pause", w.admin).events + w.one("unpause", w.admin).events,
+    }
+    assert emitted["split"] == ("Transfer", "ReceivableSplit")
+    assert emitted["transfer"] == ("Transfer",)
+    assert emitted["finance"] == (
+        "Transfer",
+        "ReceivableFinanced",
+        "Transfer",
+    )  # custody, record, cash
+    assert emitted["repay"] == ("ReceivableRepaid", "Transfer")
+    assert emitted["overdue"] == ("ReceivableOverdue",)
+    assert emitted["default"] == ("ReceivableDefaulted",)
+    assert emitted["write_off"] == ("ReceivableWrittenOff",)
+    assert emitted["terms"] == ("TermsUpdated",)
+    assert emitted["line"] == ("CreditLineUpdated",)
+    assert emitted["policy"] == ("PolicyUpdated",)
+    assert emitted["pause"] == ("Paused", "Unpaused")
+    issued = w.one("issue", w.core, w.s1, 5, w.now_s + DAY_S, w.new_invoice())
+    assert issued.events == ("Transfer", "ReceivableIssued")
+    assert w.one("accept", w.s1, issued.token_id).events == ("ReceivableAccepted",)
