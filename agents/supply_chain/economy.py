@@ -92,7 +92,8 @@ class SupplyChainModel(TwinModel):
         rate = pop.tier1_own_rate_bps[slot] if tier == 1 else pop.tier2_own_rate_bps[slot]
         adversary = tier == 1 and slot in pop.adversaries
         address = self.accounts(f"tier{tier}", slot, generation)
-        cash = daily_cost * DAYS_PER_MONTH * cfgp.cash_buffer_months
+        buffer = pop.tier1_buffer_factor[slot] if tier == 1 else pop.tier2_buffer_factor[slot]
+        cash = daily_cost * DAYS_PER_MONTH * cfgp.cash_buffer_months * float(buffer)
         return Supplier(self, tier, slot, address, daily_cost, cash, int(rate), adversary)
 
     def _tier2_sales(self, slot: int) -> float:

@@ -57,6 +57,8 @@ class Population:
     tier1_sales_cny: np.ndarray
     tier1_own_rate_bps: np.ndarray
     tier2_own_rate_bps: np.ndarray
+    tier1_buffer_factor: np.ndarray
+    tier2_buffer_factor: np.ndarray
     tier2_of_tier1: np.ndarray
     adversaries: tuple[int, ...]
     deliveries: tuple[Delivery, ...]
@@ -149,6 +151,9 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     sales = pop.monthly_sales_median_cny * np.exp(rng.normal(0, pop.sales_sigma, pop.tier1_count))
     own1 = rng.integers(bank.own_rate_bps_min, bank.own_rate_bps_max + 1, pop.tier1_count)
     own2 = rng.integers(bank.own_rate_bps_min, bank.own_rate_bps_max + 1, pop.tier2_count)
+    cash_rng = seeds.generator("population", "cash")
+    buffer1 = np.exp(cash_rng.normal(0, pop.cash_buffer_sigma, pop.tier1_count))
+    buffer2 = np.exp(cash_rng.normal(0, pop.cash_buffer_sigma, pop.tier2_count))
     tier2_of = (
         np.arange(pop.tier1_count) % pop.tier2_count
         if pop.tier2_count
@@ -159,4 +164,6 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     )
     deliveries = _deliveries(cfg, sales, horizon_days, seeds.generator("population", "deliveries"))
     attacks = _attacks(cfg, adversaries, horizon_days, seeds.generator("population", "attacks"))
-    return Population(sales, own1, own2, tier2_of, adversaries, deliveries, attacks)
+    return Population(
+        sales, own1, own2, buffer1, buffer2, tier2_of, adversaries, deliveries, attacks
+    )

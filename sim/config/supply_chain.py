@@ -32,7 +32,7 @@ class PopulationConfig(Frozen):
         default=0.6, ge=0, le=3, description="lognormal sigma of sales; free parameter"
     )
     deliveries_per_month: float = Field(
-        default=2.0,
+        default=1.0,
         gt=0,
         le=30,
         description="deliveries (invoices) per tier-1 per month; free parameter",
@@ -50,10 +50,17 @@ class PopulationConfig(Frozen):
         description="cash operating cost / revenue (margin = 1 - ratio); free parameter",
     )
     cash_buffer_months: float = Field(
-        default=1.0,
+        default=3.0,
         ge=0,
         le=24,
-        description="opening cash in months of operating cost; free parameter",
+        description="median opening cash in months of operating cost; free parameter "
+        "(CALIBRATION case 2 merchant survey: cash buffer ≈3 months, used as an analogue)",
+    )
+    cash_buffer_sigma: float = Field(
+        default=0.5,
+        ge=0,
+        le=3,
+        description="lognormal sigma of opening cash across suppliers; free parameter",
     )
     lookahead_days: int = Field(
         default=20,
@@ -62,7 +69,7 @@ class PopulationConfig(Frozen):
         description="a supplier finances when its cash is projected negative within this horizon; free parameter",
     )
     failure_gap_days: int = Field(
-        default=45,
+        default=90,
         ge=1,
         le=365,
         description="consecutive days of negative cash before a supplier fails; free parameter",
@@ -140,7 +147,7 @@ class BankConfig(Frozen):
         default=10_000, ge=1, le=10_000, description="maximum advance / face; free parameter"
     )
     credit_line_months: float = Field(
-        default=2.0,
+        default=4.0,
         gt=0,
         le=60,
         description="core credit line in months of total tier-1 sales; free parameter",
