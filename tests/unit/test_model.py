@@ -36,7 +36,9 @@ def test_same_time_tasks_run_by_priority_then_registration():
 def test_clock_conversions():
     model = make(48)
     stamps = []
-    model.every(24, lambda: stamps.append((model.day, model.now, model.timestamp())), offset_hours=12)
+    model.every(
+        24, lambda: stamps.append((model.day, model.now, model.timestamp())), offset_hours=12
+    )
     model.run(progress=False)
     assert stamps[0][0] == 0
     assert stamps[1][1] == START + dt.timedelta(hours=36)

@@ -68,8 +68,13 @@ def test_report_has_tables_claims_and_figures(tmp_path):
     ax.plot([1, 2])
     rec.figure("c", "extra", fig)
     manifest = {
-        "run_id": "r1", "scenario": "s", "seed": 1, "config_hash": "h", "status": "failed",
-        "error": "ChainError: anvil died", "config": {"modes": ["innovated", "traditional"], "c": {}},
+        "run_id": "r1",
+        "scenario": "s",
+        "seed": 1,
+        "config_hash": "h",
+        "status": "failed",
+        "error": "ChainError: anvil died",
+        "config": {"modes": ["innovated", "traditional"], "c": {}},
     }
     page = write_report(tmp_path, rec, manifest).read_text()
     assert "anvil died" in page and "partial" in page
