@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
+from products.telemetry.frame import TickFrame, frames_from_items
 from products.telemetry.intake import TickCollector
 from products.telemetry.monitor import DeviceMonitor, MonitorRules
 from products.telemetry.port import Alert, AlertSink, DeviceSpec, TelemetryStats
@@ -50,8 +51,11 @@ class MonitoredTelemetry:
             raise ValueError(f"tick: {tick} must be the open tick {self.collector.open_tick}")
 
     def _deliver(self, batches: list[ReadingBatch]) -> list[Alert]:
-        alerts = self.monitor.ingest(batches)
-        self._stats.readings_handled += sum(len(b) for b in batches)
+        return self._deliver_frames(frames_from_items(batches))
+
+    def _deliver_frames(self, frames: list[TickFrame]) -> list[Alert]:
+        alerts = self.monitor.ingest_frames(frames)
+        self._stats.readings_handled += sum(len(f) * f.readings for f in frames)
         for alert in alerts:
             self.sink.send_alert(alert)
         self._stats.alerts += len(alerts)

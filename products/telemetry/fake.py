@@ -17,4 +17,4 @@ class InMemoryTelemetry(MonitoredTelemetry):
     def end_tick(self, tick: int, t_end_hours: float) -> list[Alert]:
         """Run the monitor over the tick's batches and send the alerts to the sink."""
         self._check_tick(tick)
-        return self._deliver(self.collector.close_tick())
+        return self._deliver_frames(self.collector.close_tick_frames())

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from products.telemetry.frame import Item, TickFrame, frames_from_items
 from products.telemetry.monitor import DeviceMonitor
 from products.telemetry.port import TelemetryStats
-from products.telemetry.schema import PayloadError, ReadingBatch, decode_payload
+from products.telemetry.schema import PayloadError, ReadingBatch, WireBatch, decode_wire
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class TickCollector:
         self.stats = stats
         self.max_payload_bytes = max_payload_bytes
         self.open_tick = 0
-        self._batches: dict[str, ReadingBatch] = {}
+        self._batches: dict[str, Item] = {}
 
     @property
     def pending(self) -> int:
@@ -56,9 +57,12 @@ class TickCollector:
         return len(self._batches)
 
     def accept_payload(self, topic: str, payload: bytes) -> bool:
-        """Decode and accept a raw MQTT message; False (counted, logged) if rejected."""
+        """Check and accept a raw MQTT message; False (counted, logged) if rejected.
+
+        The columns stay wire bytes until the tick closes (see :meth:`close_tick_frames`).
+        """
         try:
-            batch = decode_payload(payload, self.max_payload_bytes)
+            batch = decode_wire(payload, self.max_payload_bytes)
         except PayloadError as exc:
             return self.reject(exc.reason, f"{topic}: {exc}")
         owner = topic_device(topic)
@@ -66,7 +70,7 @@ class TickCollector:
             return self.reject("foreign_topic", f"{topic}: carries device {batch.device_id!r}")
         return self.accept(batch)
 
-    def accept(self, batch: ReadingBatch) -> bool:
+    def accept(self, batch: Item) -> bool:
         """Accept a decoded batch for the open tick; False (counted, logged) if rejected."""
         if not self.monitor.knows(batch.device_id):
             return self.reject("unknown_device", f"device {batch.device_id!r} is not in the fleet")
@@ -89,6 +93,13 @@ class TickCollector:
 
     def close_tick(self) -> list[ReadingBatch]:
         """The open tick's batches sorted by device id; opens the next tick."""
+        return [b.to_batch() if isinstance(b, WireBatch) else b for b in self._take()]
+
+    def close_tick_frames(self) -> list[TickFrame]:
+        """The open tick's batches as frames (one per reading count); opens the next tick."""
+        return frames_from_items(self._take())
+
+    def _take(self) -> list[Item]:
         batches = [self._batches[k] for k in sorted(self._batches)]
         self._batches = {}
         self.open_tick += 1

@@ -2,8 +2,9 @@
 
 Rules are edge-triggered: an alert fires on the first reading where a condition becomes true and
 the rule re-arms once the condition clears, so a device idling for a week raises one ``idle``
-alert, not 168. Batches of a tick are stacked into ``(devices, readings)`` arrays and every rule
-is a handful of numpy operations per tick, whatever the fleet size.
+alert, not 168. Batches of a tick are stacked into ``(devices, readings)`` arrays (a
+:class:`~products.telemetry.frame.TickFrame`) and every rule is a handful of numpy operations per
+tick, whatever the fleet size.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from products.telemetry.frame import TickFrame, frames_from_items
 from products.telemetry.port import Alert, DeviceSpec
 from products.telemetry.schema import ReadingBatch
 
@@ -118,24 +120,26 @@ class DeviceMonitor:
 
     def ingest(self, batches: Sequence[ReadingBatch]) -> list[Alert]:
         """Apply every rule to the batches of one tick; returns the alerts, sorted."""
+        return self.ingest_frames(frames_from_items(batches))
+
+    def ingest_frames(self, frames: Sequence[TickFrame]) -> list[Alert]:
+        """Apply every rule to one tick's frames (each device at most once); alerts sorted."""
         alerts: list[Alert] = []
-        for length in sorted({len(b) for b in batches}):
-            group = sorted((b for b in batches if len(b) == length), key=lambda b: b.device_id)
-            alerts.extend(self._ingest_group(group))
+        for frame in frames:
+            alerts.extend(self._ingest_group(frame))
         return sorted(alerts)
 
-    def _ingest_group(self, group: list[ReadingBatch]) -> list[Alert]:
-        rows = np.array([self.index[b.device_id] for b in group])
-        ids = [b.device_id for b in group]
+    def _ingest_group(self, frame: TickFrame) -> list[Alert]:
+        rows = np.array([self.index[d] for d in frame.device_ids])
         cols = {
-            name: np.stack([getattr(b, name) for b in group])
+            name: frame.column(name)
             for name in ("t_hours", "lat", "lon", "operating_hours", "idle_hours")
         }
-        cols["fuel"] = np.stack([b.fuel_used_litres for b in group])
+        cols["fuel"] = frame.column("fuel_used_litres")
         cols["prod"] = cols["operating_hours"] - cols["idle_hours"]
         gap = self._idle_gap(rows, cols)
-        alerts = self._vector_rules(rows, ids, cols, gap)
-        alerts += self._fault_rule(rows, group)
+        alerts = self._vector_rules(rows, frame.device_ids, cols, gap)
+        alerts += self._fault_rule(rows, frame)
         self._remember(rows, cols)
         return alerts
 
@@ -200,16 +204,19 @@ class DeviceMonitor:
             for i, j in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True)
         ]
 
-    def _fault_rule(self, rows: np.ndarray, group: list[ReadingBatch]) -> list[Alert]:
+    def _fault_rule(self, rows: np.ndarray, frame: TickFrame) -> list[Alert]:
         alerts: list[Alert] = []
-        for row, batch in zip(rows.tolist(), group, strict=True):
-            if batch.faults or self._faults.get(row):
-                alerts += self._fault_edges(row, batch)
+        t = frame.column("t_hours")
+        for k, (row, faults) in enumerate(zip(rows.tolist(), frame.faults, strict=True)):
+            if faults or self._faults.get(row):
+                alerts += self._fault_edges(row, frame.device_ids[k], faults, t[k])
         return alerts if FAULT in self.rules.enabled else []
 
-    def _fault_edges(self, row: int, batch: ReadingBatch) -> list[Alert]:
+    def _fault_edges(
+        self, row: int, device_id: str, faults: tuple[tuple[int, str], ...], t_hours: np.ndarray
+    ) -> list[Alert]:
         by_index: dict[int, set[str]] = {}
-        for i, code in batch.faults:
+        for i, code in faults:
             by_index.setdefault(i, set()).add(code)
         active, last_i, alerts = self._faults.get(row, frozenset()), -1, []
         wanted = self.rules.fault_codes
@@ -217,14 +224,14 @@ class DeviceMonitor:
             if i > last_i + 1:
                 active = frozenset()
             codes = frozenset(by_index[i])
-            t = float(batch.t_hours[i])
+            t = float(t_hours[i])
             alerts += [
-                Alert(t, batch.device_id, FAULT, 1.0, code)
+                Alert(t, device_id, FAULT, 1.0, code)
                 for code in sorted(codes - active)
                 if not wanted or code in wanted
             ]
             active, last_i = codes, i
-        self._faults[row] = active if last_i == len(batch) - 1 else frozenset()
+        self._faults[row] = active if last_i == len(t_hours) - 1 else frozenset()
         return alerts
 
     def _remember(self, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:

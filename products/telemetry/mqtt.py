@@ -225,7 +225,7 @@ class MqttTelemetry(MonitoredTelemetry):
         self.drive(lambda: self._tick_complete(tick, count), f"tick {tick} barrier")
         del self._tick_counts[tick]
         self._monitor_keepalive()
-        return self._deliver(self.collector.close_tick())
+        return self._deliver_frames(self.collector.close_tick_frames())
 
     def _monitor_keepalive(self) -> None:
         """Let paho send PINGREQ when due: the monitor only reads and would otherwise be dropped."""

@@ -10,12 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from products.telemetry.frame import frames_from_items
 from products.telemetry.monitor import DeviceMonitor, Geofence, MonitorRules
 from products.telemetry.port import DeviceSpec
-from products.telemetry.schema import PayloadError, ReadingBatch, decode_payload
+from products.telemetry.schema import PayloadError, ReadingBatch, decode_payload, decode_wire
 from products.telemetry.scripted import ScriptedDevice
 
 FLEET = [DeviceSpec("A", 20.0)]
+#: What the codec produced before its fast path (stdlib json/base64, per-message numpy).
+GOLDEN_PAYLOAD = (
+    b'{"device_id":"A","tick":4,"readings":3,"columns":["t_hours","lat_udeg","lon_udeg",'
+    b'"operating_mhours","idle_mhours","fuel_used_ml","engine_on"],"data":"AAAAAAEAAAACAAAA4K'
+    b"bgAeCm4AHgpuABUIqhBlCKoQZQiqEGKEYPABBKDwAQSg8AgBoGAGgeBgBoHgYAmGcxATh3MQE4dzEBAQAAAAEAAAAA"
+    b'AAAA","faults":[[1, "E1"], [1, "E2"]]}'
+)
 
 
 def test_box_geofence_matches_the_seed_ranges() -> None:
@@ -88,6 +96,50 @@ def test_payload_round_trip() -> None:
         np.testing.assert_allclose(getattr(back, name), getattr(batch, name), atol=1e-6)
 
 
+def test_payload_bytes_are_pinned() -> None:
+    batch = ScriptedDevice("A").batch(4, "WIO", faults={1: ("E1", "E2")}, where={0: (31.5, 111.25)})
+    assert batch.to_payload() == GOLDEN_PAYLOAD
+
+
+def _mixed_tick(tick: int) -> list[ReadingBatch]:
+    """Six devices, three reading counts, faults, fuel spikes and a geofence exit."""
+    scripts = ["WWIO", "O" * 30, "WIWIWI" * 4, "IIII", "W" * 24, "OWWO" * 6]
+    return [
+        ScriptedDevice(f"D{k}", operating_hours=100.0 * k).batch(
+            tick,
+            script,
+            fuel={2: 45.0},
+            where={1: (41.0, 115.0)} if k == 4 else None,
+            faults={0: ("E7",), 1: ("E7", "E8")} if k % 2 else None,
+        )
+        for k, script in enumerate(scripts)
+    ]
+
+
+def test_frames_from_wire_bytes_equal_frames_from_decoded_batches() -> None:
+    batches = _mixed_tick(3)
+    wires = [decode_wire(b.to_payload(), 10_000) for b in reversed(batches)]
+    decoded = [decode_payload(b.to_payload(), 10_000) for b in batches]
+    from_wire, from_batches = frames_from_items(wires), frames_from_items(decoded)
+    mixed = frames_from_items(wires[:3] + decoded[:3])  # D5, D4, D3 + D0, D1, D2
+    assert [f.readings for f in from_wire] == [4, 24, 30]
+    for a, b, c in zip(from_wire, from_batches, mixed, strict=True):
+        assert a.device_ids == b.device_ids == c.device_ids == sorted(a.device_ids)
+        assert a.faults == b.faults == c.faults
+        assert a.table.tobytes() == np.ascontiguousarray(b.table).tobytes() == c.table.tobytes()
+
+
+def test_monitor_alerts_are_the_same_from_wire_frames_and_batches() -> None:
+    fleet = [DeviceSpec(f"D{k}", 20.0) for k in range(6)]
+    by_batch, by_frame = DeviceMonitor(fleet, MonitorRules()), DeviceMonitor(fleet, MonitorRules())
+    for tick in range(3):
+        payloads = [b.to_payload() for b in _mixed_tick(tick)]
+        expected = by_batch.ingest([decode_payload(p, 10_000) for p in payloads])
+        frames = frames_from_items([decode_wire(p, 10_000) for p in payloads])
+        assert by_frame.ingest_frames(frames) == expected
+    assert {a.rule for a in expected} >= {"fault", "fuel_rate", "geofence"}
+
+
 def _body(**changes: object) -> bytes:
     body = json.loads(ScriptedDevice("A").batch(0, "WW").to_payload())
     body.update(changes)
@@ -121,10 +173,11 @@ def test_bad_payloads_name_their_reason(payload: bytes, reason: str) -> None:
     assert err.value.reason == reason
 
 
-def test_values_beyond_the_wire_range_are_refused_at_the_sensor() -> None:
-    device = ScriptedDevice("A", fuel_used_litres=3e6)
+@pytest.mark.parametrize("litres", [3e6, -3e6, float("nan"), float("inf")])
+def test_values_beyond_the_wire_range_are_refused_at_the_sensor(litres: float) -> None:
+    device = ScriptedDevice("A", fuel_used_litres=litres)
     with pytest.raises(ValueError, match="int32"):
-        device.batch(0, "W").to_payload()
+        device.batch(0, "O").to_payload()
 
 
 def test_batch_is_a_plain_value() -> None:
