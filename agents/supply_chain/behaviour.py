@@ -34,11 +34,17 @@ def refill_slots(m: SupplyChainModel, day: int) -> None:
 
 
 def pay_costs(m: SupplyChainModel, day: int) -> None:
-    """Every live supplier pays a day of costs; a persistent cash gap makes it fail."""
+    """Every live supplier pays a day of costs; a persistent cash gap makes it fail.
+
+    A failed supplier is out for good (it never pays costs or fails again); its slot stays
+    empty for ``replacement_days`` and is then refilled by an entrant, a new firm with its own
+    address and opening cash. Each live supplier-day counts towards the failure-rate exposure.
+    """
     replacement = m.cfg.population.replacement_days
     for supplier in m.tier1 + m.tier2:
         if supplier.failed or (supplier.tier, supplier.slot) in m.down_until:
             continue
+        m.stats.supplier_days += 1
         if supplier.pay_costs(m.cfg.population.failure_gap_days):
             m.down_until[(supplier.tier, supplier.slot)] = day + replacement
             m.stats.failure(m, supplier, replacement)

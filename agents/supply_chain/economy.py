@@ -15,7 +15,12 @@ from typing import Any
 
 from agents.supply_chain import behaviour
 from agents.supply_chain.actors import DAY_S, Bank, CoreEnterprise, Holding, Supplier
-from agents.supply_chain.population import DAYS_PER_MONTH, Delivery, Population
+from agents.supply_chain.population import (
+    DAYS_PER_MONTH,
+    Delivery,
+    Population,
+    operating_cycle_days,
+)
 from agents.supply_chain.stats import CaseStats
 from products.ledger import LedgerPort, Op, OpResult, invoice_hash
 from products.ledger.port import MAX_UINT256
@@ -93,7 +98,9 @@ class SupplyChainModel(TwinModel):
         adversary = tier == 1 and slot in pop.adversaries
         address = self.accounts(f"tier{tier}", slot, generation)
         buffer = pop.tier1_buffer_factor[slot] if tier == 1 else pop.tier2_buffer_factor[slot]
-        cash = daily_cost * DAYS_PER_MONTH * cfgp.cash_buffer_months * float(buffer)
+        cycle_days = operating_cycle_days(self.cfg) if cfgp.fund_operating_cycle else 0.0
+        buffer_days = DAYS_PER_MONTH * cfgp.cash_buffer_months * float(buffer)
+        cash = daily_cost * (cycle_days + buffer_days)
         return Supplier(self, tier, slot, address, daily_cost, cash, int(rate), adversary)
 
     def _tier2_sales(self, slot: int) -> float:

@@ -75,6 +75,17 @@ class Population:
         return len(self.tier2_own_rate_bps)
 
 
+def operating_cycle_days(cfg: SupplyChainConfig) -> float:
+    """Expected days from incurring a cost to collecting its cash, from the core's terms.
+
+    Mean contract term + late share x mean delay past due + half the interval between
+    deliveries (costs accrue between invoices). Defaulted invoices are not part of the cycle.
+    """
+    core, pop = cfg.core, cfg.population
+    interval_days = DAYS_PER_MONTH / pop.deliveries_per_month
+    return core.term_days_mean + core.late_share * core.mean_delay_days + interval_days / 2
+
+
 def _business_hours(rng: np.random.Generator, size: int, cfg: SupplyChainConfig) -> np.ndarray:
     start, end = cfg.business_hours
     return start + rng.random(size) * (end - start)

@@ -42,6 +42,10 @@ def mode_totals(model: SupplyChainModel) -> dict[str, Any]:
         if model.pop.tier2_count
         else None,
         "supplier_failures": sum(s.failures.values()),
+        "supplier_years": s.supplier_days / 365,
+        "supplier_failure_rate_annual": sum(s.failures.values()) / (s.supplier_days / 365)
+        if s.supplier_days
+        else None,
         "supplier_failures_tier1": s.failures[1],
         "supplier_failures_tier2": s.failures[2],
         "production_disruption_days": s.disruption_days,
@@ -110,8 +114,14 @@ def record_claims(rec: Recorder, totals: dict[str, dict[str, Any]]) -> None:
     f_inn, f_trad = inn["supplier_failures"], trad["supplier_failures"]
     rec.claim(CASE, "supply-chain stability up", "fewer supplier failures and disruption days",
               f_inn - f_trad, f_inn < f_trad and inn["production_disruption_days"] <= trad["production_disruption_days"],
-              f"failures traditional {f_trad} -> innovated {f_inn}; disruption days "
+              f"failures traditional {f_trad} -> innovated {f_inn} (per supplier-year "
+              f"{_fmt(_pct_or_none(trad['supplier_failure_rate_annual']))}% -> "
+              f"{_fmt(_pct_or_none(inn['supplier_failure_rate_annual']))}%); disruption days "
               f"{trad['production_disruption_days']} -> {inn['production_disruption_days']}")  # fmt: skip
+
+
+def _pct_or_none(value: float | None) -> float | None:
+    return None if value is None else value * 100
 
 
 def _fmt(value: float | None) -> str:

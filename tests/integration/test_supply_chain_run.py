@@ -23,7 +23,8 @@ SCENARIO: dict[str, Any] = {
     "seed": 11,
     "modes": ["innovated", "traditional"],
     "supply_chain": {
-        "population": {"tier1_count": 10, "tier2_count": 10, "cash_buffer_months": 1.0},
+        "population": {"tier1_count": 10, "tier2_count": 10, "cash_buffer_months": 1.0,
+                       "fund_operating_cycle": False},  # cash-starved: financing within 5 months
         "adversaries": {"count": 2, "double_financing_per_month": 3, "forged_receivable_per_month": 3,
                         "unauthorised_disbursement_per_month": 3, "paused_action_per_month": 3,
                         "transfer_of_financed_per_month": 3},

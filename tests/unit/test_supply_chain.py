@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from agents.supply_chain import CreditOfficers, SupplyChainModel, draw_population
 from agents.supply_chain.actors import Bank, Holding, Supplier
+from agents.supply_chain.economy import EventSink
+from agents.supply_chain.population import DAYS_PER_MONTH, operating_cycle_days
 from products.ledger import (
     FakeLedger,
     Op,
@@ -19,13 +21,22 @@ from products.ledger import (
     Status,
     derive_address,
 )
+from sim.cases.supply_chain_kpis import mode_totals
 from sim.config import ScenarioConfig
 from sim.config.supply_chain import SupplyChainConfig
 from sim.model import TwinModel
 from sim.rng import SeedTree
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-SMALL = {"population": {"tier1_count": 8, "tier2_count": 8, "cash_buffer_months": 0.5}}
+# Cash-starved on purpose (no operating cycle funded) so that short runs exercise financing.
+SMALL = {
+    "population": {
+        "tier1_count": 8,
+        "tier2_count": 8,
+        "cash_buffer_months": 0.5,
+        "fund_operating_cycle": False,
+    }
+}
 
 
 def _scenario(**case: object) -> ScenarioConfig:
@@ -110,17 +121,22 @@ def test_credit_officers_price_on_own_credit_and_reject_tier2_more() -> None:
     assert r1[0].terms is not None and r1[0].terms.rate_bps == 650
 
 
-def _model(paper: bool) -> SupplyChainModel:
-    cfg = SupplyChainConfig.model_validate(SMALL)
+def _model(
+    paper: bool,
+    case: dict[str, object] | None = None,
+    days: int = 120,
+    sink: EventSink | None = None,
+) -> SupplyChainModel:
+    cfg = SupplyChainConfig.model_validate(case or SMALL)
     seeds = SeedTree(5).child("supply_chain")
-    population = draw_population(cfg, seeds, 120)
+    population = draw_population(cfg, seeds, days)
     policy = Policy(180 * 86_400, 7 * 86_400, 90 * 86_400, 1_000_000)
     admin = derive_address(5, "admin")
     officers = CreditOfficers(cfg.bank, {}, seeds.generator("paper", "review"))
     ledger = PaperLedger(admin, policy, officers) if paper else FakeLedger(admin, policy)
     accounts = lambda role, slot, gen: derive_address(5, role, str(slot), str(gen))  # noqa: E731
     model = SupplyChainModel(
-        cfg, population, ledger, accounts, START, 120 * 24, seeds, "t", core_line=not paper
+        cfg, population, ledger, accounts, START, days * 24, seeds, "t", sink, core_line=not paper
     )
     officers.suppliers = model.by_address
     model.run(progress=False)
@@ -158,3 +174,36 @@ def test_core_distress_window_raises_late_and_default_shares() -> None:
 
     (late_calm, default_calm), (late_hot, default_hot) = shares(calm), shares(stressed)
     assert late_hot > late_calm * 1.5 and default_hot > default_calm
+
+
+def test_operating_cycle_comes_from_the_core_terms_and_funds_opening_cash() -> None:
+    cfg = SupplyChainConfig()
+    core = cfg.core
+    expected = core.term_days_mean + core.late_share * core.mean_delay_days + DAYS_PER_MONTH / 2
+    assert operating_cycle_days(cfg) == pytest.approx(expected)
+    slower = cfg.model_copy(update={"core": core.model_copy(update={"late_share": 0.7})})
+    assert operating_cycle_days(slower) > operating_cycle_days(cfg)
+    cold = {"population": {"tier1_count": 8, "tier2_count": 8, "fund_operating_cycle": False}}
+    funded = {"population": {"tier1_count": 8, "tier2_count": 8}}
+    m_cold, m_funded = _model(True, cold, days=1), _model(True, funded, days=1)
+    for a, b in zip(m_cold.tier1 + m_cold.tier2, m_funded.tier1 + m_funded.tier2, strict=True):
+        # one day of costs was paid in both; the difference is exactly the funded cycle
+        assert b.cash_cny - a.cash_cny == pytest.approx(a.daily_cost_cny * expected, rel=1e-9)
+
+
+def test_a_failed_supplier_fails_once_and_the_rate_is_per_supplier_year() -> None:
+    starved = {"population": {"tier1_count": 8, "tier2_count": 8, "cash_buffer_months": 0.1,
+                              "fund_operating_cycle": False, "failure_gap_days": 20,
+                              "replacement_days": 30}}  # fmt: skip
+    events: list[tuple[str, str | None]] = []
+    model = _model(
+        True, starved, 240, lambda t, kind, agent, amount, detail: events.append((kind, agent))
+    )
+    failed = [agent for kind, agent in events if kind == "supplier_failed"]
+    assert len(failed) == sum(model.stats.failures.values()) > 16  # slots were refilled
+    assert len(set(failed)) == len(failed)  # every failure is a different firm (address)
+    assert model.stats.supplier_days < 16 * 240  # empty slots carry no exposure
+    totals = mode_totals(model)
+    assert totals["supplier_years"] == pytest.approx(model.stats.supplier_days / 365)
+    rate = totals["supplier_failures"] / totals["supplier_years"]
+    assert totals["supplier_failure_rate_annual"] == pytest.approx(rate)
