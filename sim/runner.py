@@ -229,7 +229,9 @@ def run_scenario(
         for case in config.cases():
             run.run_case(case, progress)
     except BaseException as exc:
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = (
+            f"{type(exc).__name__}: {exc}" if str(exc) else f"{type(exc).__name__} (interrupted)"
+        )
         log.error("run failed: %s (partial results kept in %s)", reason, run.run_dir)
         run.finish("failed", reason)
         raise
