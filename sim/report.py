@@ -39,7 +39,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) < 1e3 else f"{value:,.0f}"
     return html.escape(str(value))
 
 
@@ -64,7 +64,7 @@ def kpi_series_figure(series: pd.DataFrame, case: str) -> plt.Figure | None:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"{case}: monthly KPIs, innovated vs traditional", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / rows))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (2.6 * rows)))
     return fig
 
 
@@ -86,22 +86,22 @@ def _totals_table(totals: dict[str, Any], case: str, modes: list[str]) -> str:
     return f"<table><tr><th class=k>KPI</th>{head}</tr>{body}</table>"
 
 
-def _claims_table(claims: list[Any], case: str) -> str:
-    mine = [c for c in claims if c.case == case]
-    if not mine:
+def _claims_table(claims: list[Any], title: str, with_case: bool = False) -> str:
+    if not claims:
         return ""
+    mark = {True: "<span class=ok>holds</span>", False: "<span class=no>does not hold</span>"}
     body = ""
-    for c in mine:
-        mark = {True: "<span class=ok>holds</span>", False: "<span class=no>does not hold</span>"}
+    for c in claims:
+        case = f"<td class=k>{html.escape(c.case)}</td>" if with_case else ""
         body += (
-            f"<tr><td class=k>{html.escape(c.claim)}</td><td>{html.escape(c.target)}</td>"
+            f"<tr>{case}<td class=k>{html.escape(c.claim)}</td><td>{html.escape(c.target)}</td>"
             f"<td>{_fmt(c.measured)}</td><td>{mark.get(c.holds, '—')}</td>"
             f"<td class=k>{html.escape(c.note)}</td></tr>"
         )
+    case_head = "<th class=k>case</th>" if with_case else ""
     return (
-        "<h3>Claims of the source article (hypotheses, not targets)</h3><table>"
-        "<tr><th class=k>claim</th><th>target</th><th>measured</th><th>verdict</th>"
-        f"<th class=k>note</th></tr>{body}</table>"
+        f"<h3>{html.escape(title)}</h3><table><tr>{case_head}<th class=k>claim</th><th>target</th>"
+        f"<th>measured</th><th>verdict</th><th class=k>note</th></tr>{body}</table>"
     )
 
 
@@ -128,10 +128,14 @@ def write_report(run_dir: Path, recorder: Recorder, manifest: dict[str, Any]) ->
         f"<code>{html.escape(str(manifest.get('git_sha')))}</code>, wall time "
         f"{_fmt(manifest.get('wall_time_s'))} s.</p>"
     )
+    parts.append(
+        _claims_table(recorder.claims, "The source article's claims at a glance", with_case=True)
+    )
     for case in cases:
         parts.append(f"<h2>{html.escape(case)}</h2>")
         parts.append(_totals_table(recorder.totals, case, modes))
-        parts.append(_claims_table(recorder.claims, case))
+        mine = [c for c in recorder.claims if c.case == case]
+        parts.append(_claims_table(mine, "Claims of the source article (hypotheses, not targets)"))
         fig = kpi_series_figure(series, case)
         if fig is not None:
             recorder.figure(case, "kpi_series", fig)
