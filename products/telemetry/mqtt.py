@@ -1,10 +1,10 @@
 """The real telemetry adapter: one MQTT connection per device, a monitor subscriber, a tick clock.
 
 All connections are paho clients (MQTT 3.1.1, callback API v2) driven from the calling thread
-with ``loop_write()``/``loop_read()`` — no thread per device. Each tick: every device publishes
-its batch to ``device/<id>/data``, the clock publishes ``{"tick", "count"}`` to ``sim/tick``, and
-the adapter pumps the sockets until the monitor holds exactly ``count`` valid batches of that tick
-(the tick barrier); only then does the monitor run, in device order, so alerts depend on sim
+with ``loop_write()``/``loop_read()`` — no thread per device. At the end of each tick every device
+publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded together), the clock
+publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
+monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does the monitor run, in device order, so alerts depend on sim
 data only. A broker that dies or stalls fails the run with :class:`~sim.errors.BrokerError`.
 """
 
@@ -35,7 +35,7 @@ from products.telemetry.broker import (
 from products.telemetry.intake import device_topic
 from products.telemetry.monitor import MonitorRules
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
-from products.telemetry.schema import ReadingBatch
+from products.telemetry.schema import ReadingBatch, encode_payloads
 from sim.errors import BrokerError
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class MqttTelemetry(MonitoredTelemetry):
         self._monitor: paho.Client | None = None
         self._clock: paho.Client | None = None
         self._writers: set[paho.Client] = set()
-        self._submitted: set[str] = set()
+        self._submitted: dict[str, ReadingBatch] = {}
         self._selector = selectors.DefaultSelector()
 
     def open(self) -> Self:
@@ -197,7 +197,7 @@ class MqttTelemetry(MonitoredTelemetry):
             self.collector.reject("bad_tick", f"{TICK_TOPIC}: {payload[:80]!r}")
 
     def submit(self, batch: ReadingBatch) -> None:
-        """Publish one device's batch over that device's own connection.
+        """Queue one device's batch; :meth:`end_tick` publishes it over the device's connection.
 
         A device without a connection, or a second batch of a device in one tick, is rejected
         here exactly as the monitor would reject it, so the tick count stays exact.
@@ -209,16 +209,20 @@ class MqttTelemetry(MonitoredTelemetry):
         if batch.device_id in self._submitted:
             self.collector.reject("duplicate", f"{batch.device_id}: second batch in the tick")
             return
-        self._submitted.add(batch.device_id)
-        client.publish(device_topic(batch.device_id), batch.to_payload(), qos=0)
-        if client.want_write():
-            self._writers.add(client)
+        self._submitted[batch.device_id] = batch
 
     def end_tick(self, tick: int, t_end_hours: float) -> list[Alert]:
-        """Publish the tick message, wait for every batch of the tick, run the monitor."""
+        """Publish the tick's batches and the tick message, await every batch, run the monitor.
+
+        Raises:
+            ValueError: a batch does not fit the wire's int32 (nothing of the tick is sent).
+            BrokerError: the broker died, dropped a connection or stalled.
+        """
         self._check_tick(tick)
         assert self._clock is not None
-        count, self._submitted = len(self._submitted), set()
+        batches, self._submitted = list(self._submitted.values()), {}
+        self._publish(batches)
+        count = len(batches)
         self._clock.publish(TICK_TOPIC, json.dumps({"tick": tick, "count": count}), qos=0)
         if self._clock.want_write():
             self._writers.add(self._clock)
@@ -226,6 +230,14 @@ class MqttTelemetry(MonitoredTelemetry):
         del self._tick_counts[tick]
         self._monitor_keepalive()
         return self._deliver_frames(self.collector.close_tick_frames())
+
+    def _publish(self, batches: list[ReadingBatch]) -> None:
+        """Each batch over its device's connection; the tick's payloads are encoded together."""
+        for batch, payload in zip(batches, encode_payloads(batches), strict=True):
+            client = self._devices[batch.device_id]
+            client.publish(device_topic(batch.device_id), payload, qos=0)
+            if client.want_write():
+                self._writers.add(client)
 
     def _monitor_keepalive(self) -> None:
         """Let paho send PINGREQ when due: the monitor only reads and would otherwise be dropped."""

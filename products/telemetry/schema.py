@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -91,27 +92,58 @@ class ReadingBatch:
         Raises:
             ValueError: a value does not fit the wire's int32 in its unit.
         """
-        columns = np.array(
-            (
-                self.t_hours,
-                self.lat,
-                self.lon,
-                self.operating_hours,
-                self.idle_hours,
-                self.fuel_used_litres,
-                self.engine_on,
-            ),
-            dtype=np.float64,
-        )
-        wire = np.rint(columns * WIRE_SCALES)
-        if not np.abs(wire).max(initial=0) <= _INT32_MAX:  # also refuses NaN
-            raise ValueError(f"{self.device_id}: a reading exceeds the int32 wire range")
-        data = binascii.b2a_base64(wire.astype(WIRE_DTYPE).tobytes(), newline=False).decode()
-        faults = json.dumps([list(item) for item in self.faults]) if self.faults else "[]"
+        return encode_payloads([self])[0]
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """The arrays in wire column order (``WIRE_FIELDS``)."""
         return (
-            f'{{"device_id":{json.dumps(self.device_id)},"tick":{int(self.tick)},'
-            f'"readings":{len(self)},"columns":{_COLUMNS_JSON},"data":"{data}","faults":{faults}}}'
-        ).encode()
+            self.t_hours,
+            self.lat,
+            self.lon,
+            self.operating_hours,
+            self.idle_hours,
+            self.fuel_used_litres,
+            self.engine_on,
+        )
+
+
+def encode_payloads(batches: Sequence[ReadingBatch]) -> list[bytes]:
+    """The JSON bytes each batch's sensor publishes (``to_payload`` of each, in order).
+
+    Batches with the same number of readings are scaled, rounded and range-checked as one
+    ``(batches, columns, readings)`` array; only base64 and the JSON text are per batch.
+
+    Raises:
+        ValueError: a value does not fit the wire's int32 in its unit.
+    """
+    payloads = [b""] * len(batches)
+    groups: dict[int, list[int]] = {}
+    for k, batch in enumerate(batches):
+        groups.setdefault(len(batch), []).append(k)
+    for indices in groups.values():
+        group = [batches[k] for k in indices]
+        for k, batch, row in zip(indices, group, _wire_ints(group), strict=True):
+            payloads[k] = _payload(batch, row.tobytes())
+    return payloads
+
+
+def _wire_ints(group: list[ReadingBatch]) -> np.ndarray:
+    """``(batches, columns, readings)`` int32 in wire units; refuses out-of-range and NaN."""
+    wire = np.rint(np.array([b.columns() for b in group], dtype=np.float64) * WIRE_SCALES)
+    fits = (np.abs(wire) <= _INT32_MAX).reshape(len(group), -1).all(axis=1)  # NaN fails too
+    if not fits.all():
+        culprit = group[int(np.argmin(fits))].device_id
+        raise ValueError(f"{culprit}: a reading exceeds the int32 wire range")
+    return wire.astype(WIRE_DTYPE)
+
+
+def _payload(batch: ReadingBatch, wire: bytes) -> bytes:
+    data = binascii.b2a_base64(wire, newline=False).decode()
+    faults = json.dumps([list(item) for item in batch.faults]) if batch.faults else "[]"
+    return (
+        f'{{"device_id":{json.dumps(batch.device_id)},"tick":{int(batch.tick)},'
+        f'"readings":{len(batch)},"columns":{_COLUMNS_JSON},"data":"{data}","faults":{faults}}}'
+    ).encode()
 
 
 class WireBatch(NamedTuple):

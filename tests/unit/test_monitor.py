@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from products.telemetry.frame import frames_from_items
 from products.telemetry.monitor import DeviceMonitor, Geofence, MonitorRules
 from products.telemetry.port import DeviceSpec
-from products.telemetry.schema import PayloadError, ReadingBatch, decode_payload, decode_wire
+from products.telemetry.schema import (
+    PayloadError,
+    ReadingBatch,
+    decode_payload,
+    decode_wire,
+    encode_payloads,
+)
 from products.telemetry.scripted import ScriptedDevice
 
 FLEET = [DeviceSpec("A", 20.0)]
@@ -184,3 +190,14 @@ def test_batch_is_a_plain_value() -> None:
     batch = ScriptedDevice("A").batch(0, "W")
     assert isinstance(batch, ReadingBatch) and len(batch) == 1
     assert batch.productive_hours.tolist() == [601.0]
+
+
+def test_a_ticks_payloads_encoded_together_equal_each_encoded_alone() -> None:
+    batches = _mixed_tick(2)
+    assert encode_payloads(batches) == [b.to_payload() for b in batches]
+
+
+def test_encoding_a_tick_names_the_device_out_of_wire_range() -> None:
+    batches = [*_mixed_tick(0), ScriptedDevice("X", fuel_used_litres=3e6).batch(0, "WWIO")]
+    with pytest.raises(ValueError, match="X: a reading exceeds the int32"):
+        encode_payloads(batches)
