@@ -70,16 +70,19 @@ def kpi_series_figure(series: pd.DataFrame, case: str) -> plt.Figure | None:
 
 def _totals_table(totals: dict[str, Any], case: str, modes: list[str]) -> str:
     rows: dict[str, dict[str, Any]] = {}
+    columns = list(modes)
     for key, value in totals.items():
-        prefix, mode, name = key.split(".", 2) if key.count(".") >= 2 else (key, "", key)
+        prefix, group, name = key.split(".", 2) if key.count(".") >= 2 else (key, "", key)
         if prefix == case:
-            rows.setdefault(name, {})[mode] = value
+            rows.setdefault(name, {})[group] = value
+            if group not in columns:
+                columns.append(group)  # case-wide groups such as the scoring model's "model"
     if not rows:
         return "<p>No totals recorded.</p>"
-    head = "".join(f"<th>{html.escape(m)}</th>" for m in modes)
+    head = "".join(f"<th>{html.escape(m)}</th>" for m in columns)
     body = "".join(
         f"<tr><td class=k>{html.escape(name)}</td>"
-        + "".join(f"<td>{_fmt(values.get(m))}</td>" for m in modes)
+        + "".join(f"<td>{_fmt(values.get(m))}</td>" for m in columns)
         + "</tr>"
         for name, values in rows.items()
     )
