@@ -100,13 +100,27 @@ def _shock_scale(cfg: SupplyChainConfig, days: np.ndarray) -> np.ndarray:
     return scale
 
 
+def _settlement_days(
+    suppliers: int, per_month: float, days: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Regular settlement (e.g. 月结): every ``30.4 / per_month`` days from a random phase.
+
+    Production, and so cost, runs continuously; invoices are periodic statements, not random
+    events. Returns ``(slot, day)`` of every delivery within ``days``, slot-major.
+    """
+    interval = DAYS_PER_MONTH / per_month
+    phase = rng.random(suppliers) * interval
+    steps = np.arange(int(np.ceil(days / interval)) + 1)
+    when = phase[:, None] + steps[None, :] * interval
+    slot, step = np.nonzero(when < days)
+    return slot, np.floor(when[slot, step]).astype(int)
+
+
 def _deliveries(
     cfg: SupplyChainConfig, sales: np.ndarray, days: int, rng: np.random.Generator
 ) -> tuple[Delivery, ...]:
     pop, core = cfg.population, cfg.core
-    rate_per_day = pop.deliveries_per_month / DAYS_PER_MONTH
-    counts = rng.poisson(rate_per_day, size=(len(sales), days))
-    slot, day = np.nonzero(counts)
+    slot, day = _settlement_days(len(sales), pop.deliveries_per_month, days, rng)
     n = len(slot)
     value = sales[slot] / pop.deliveries_per_month * np.exp(rng.normal(0, 0.2, n))
     extra = rng.exponential(max(core.term_days_mean - core.term_days_min, 1e-9), n)

@@ -35,7 +35,8 @@ class PopulationConfig(Frozen):
         default=1.0,
         gt=0,
         le=30,
-        description="deliveries (invoices) per tier-1 per month; free parameter",
+        description="invoices per tier-1 per month, on a regular schedule with a random "
+        "phase per supplier (periodic settlement); free parameter",
     )
     input_share: float = Field(
         default=0.35,
@@ -56,7 +57,7 @@ class PopulationConfig(Frozen):
         "a going concern (or a funded entrant) already carries; False = buffer only (cold start)",
     )
     cash_buffer_months: float = Field(
-        default=1.75,
+        default=0.1,
         ge=0,
         le=24,
         description="median opening cash beyond the operating cycle, in months of operating "

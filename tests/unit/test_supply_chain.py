@@ -207,3 +207,18 @@ def test_a_failed_supplier_fails_once_and_the_rate_is_per_supplier_year() -> Non
     assert totals["supplier_years"] == pytest.approx(model.stats.supplier_days / 365)
     rate = totals["supplier_failures"] / totals["supplier_years"]
     assert totals["supplier_failure_rate_annual"] == pytest.approx(rate)
+
+
+def test_deliveries_follow_a_regular_settlement_schedule() -> None:
+    cfg = SupplyChainConfig.model_validate({"population": {"tier1_count": 40, "tier2_count": 4}})
+    deliveries = draw_population(cfg, SeedTree(2).child("supply_chain"), 365).deliveries
+    by_slot: dict[int, list[int]] = {}
+    for d in deliveries:
+        by_slot.setdefault(d.slot, []).append(d.day)
+    assert sorted(by_slot) == list(range(40))  # every supplier invoices
+    for days in by_slot.values():
+        assert len(days) in (12, 13)  # 365 / 30.4 statements, whatever the phase
+        gaps = np.diff(sorted(days))
+        assert gaps.min() >= 30 and gaps.max() <= 31
+    phases = {min(days) for days in by_slot.values()}
+    assert len(phases) > 10  # suppliers do not all invoice on the same day
