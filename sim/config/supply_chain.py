@@ -86,7 +86,8 @@ class PopulationConfig(Frozen):
         default=60,
         ge=1,
         le=365,
-        description="days until a failed supplier's slot is refilled (production disruption); free parameter",
+        description="days until a failed supplier's slot is refilled by an entrant (a new firm; "
+        "the failed one never returns); production disruption; free parameter",
     )
 
 
