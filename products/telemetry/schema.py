@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
+import pybase64
 
 #: Wire column name (with its unit) → (batch field, scale from the batch unit to the wire unit).
 WIRE_FIELDS = {
@@ -37,6 +38,11 @@ WIRE_FIELDS = {
 WIRE_SCALES = np.array([scale for _, scale in WIRE_FIELDS.values()], dtype=np.float64)[:, None]
 WIRE_COLUMNS = list(WIRE_FIELDS)
 _COLUMNS_JSON = json.dumps(WIRE_COLUMNS, separators=(",", ":"))
+_PAYLOAD_TEMPLATE = (
+    b'{"device_id":%s,"tick":%d,"readings":%d,"columns":'
+    + _COLUMNS_JSON.encode()
+    + b',"data":"%s","faults":%s}'
+)
 WIRE_DTYPE = np.dtype("<i4")
 _INT32_MAX = np.iinfo(np.int32).max
 MAX_READINGS = 10_000
@@ -123,7 +129,7 @@ def encode_payloads(batches: Sequence[ReadingBatch]) -> list[bytes]:
     for indices in groups.values():
         group = [batches[k] for k in indices]
         for k, batch, row in zip(indices, group, _wire_ints(group), strict=True):
-            payloads[k] = _payload(batch, row.tobytes())
+            payloads[k] = _payload(batch, row.shape[1], row.tobytes())
     return payloads
 
 
@@ -137,13 +143,15 @@ def _wire_ints(group: list[ReadingBatch]) -> np.ndarray:
     return wire.astype(WIRE_DTYPE)
 
 
-def _payload(batch: ReadingBatch, wire: bytes) -> bytes:
-    data = binascii.b2a_base64(wire, newline=False).decode()
+def _payload(batch: ReadingBatch, readings: int, wire: bytes) -> bytes:
     faults = json.dumps([list(item) for item in batch.faults]) if batch.faults else "[]"
-    return (
-        f'{{"device_id":{json.dumps(batch.device_id)},"tick":{int(batch.tick)},'
-        f'"readings":{len(batch)},"columns":{_COLUMNS_JSON},"data":"{data}","faults":{faults}}}'
-    ).encode()
+    return _PAYLOAD_TEMPLATE % (
+        json.dumps(batch.device_id).encode(),
+        int(batch.tick),
+        readings,
+        pybase64.b64encode(wire),
+        faults.encode(),
+    )
 
 
 class WireBatch(NamedTuple):
@@ -216,7 +224,7 @@ def _column_bytes(data: Any, length: int) -> bytes:
     if not isinstance(data, str):
         raise PayloadError("bad_schema", "data: must be a base64 string")
     try:
-        raw = binascii.a2b_base64(data, strict_mode=True)
+        raw = pybase64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise PayloadError("bad_schema", "data: not valid base64") from None
     expected = len(WIRE_COLUMNS) * length * WIRE_DTYPE.itemsize

@@ -201,3 +201,12 @@ def test_encoding_a_tick_names_the_device_out_of_wire_range() -> None:
     batches = [*_mixed_tick(0), ScriptedDevice("X", fuel_used_litres=3e6).batch(0, "WWIO")]
     with pytest.raises(ValueError, match="X: a reading exceeds the int32"):
         encode_payloads(batches)
+
+
+@pytest.mark.parametrize("insert", ["\n", " ", "=", "-", "é"])
+def test_base64_outside_the_strict_alphabet_is_refused(insert: str) -> None:
+    body = json.loads(ScriptedDevice("A").batch(0, "WW").to_payload())
+    body["data"] = body["data"][:8] + insert + body["data"][8:]
+    with pytest.raises(PayloadError, match="not valid base64") as err:
+        decode_payload(json.dumps(body).encode(), 1000)
+    assert err.value.reason == "bad_schema"
