@@ -15,12 +15,7 @@ from typing import Any
 
 from agents.supply_chain import behaviour
 from agents.supply_chain.actors import DAY_S, Bank, CoreEnterprise, Holding, Supplier
-from agents.supply_chain.population import (
-    DAYS_PER_MONTH,
-    Delivery,
-    Population,
-    operating_cycle_days,
-)
+from agents.supply_chain.population import DAYS_PER_MONTH, Delivery, Population, opening_cash_days
 from agents.supply_chain.stats import CaseStats
 from products.ledger import LedgerPort, Op, OpResult, invoice_hash
 from products.ledger.port import MAX_UINT256
@@ -98,9 +93,7 @@ class SupplyChainModel(TwinModel):
         adversary = tier == 1 and slot in pop.adversaries
         address = self.accounts(f"tier{tier}", slot, generation)
         buffer = pop.tier1_buffer_factor[slot] if tier == 1 else pop.tier2_buffer_factor[slot]
-        cycle_days = operating_cycle_days(self.cfg) if cfgp.fund_operating_cycle else 0.0
-        buffer_days = DAYS_PER_MONTH * cfgp.cash_buffer_months * float(buffer)
-        cash = daily_cost * (cycle_days + buffer_days)
+        cash = daily_cost * opening_cash_days(self.cfg, float(buffer))
         return Supplier(self, tier, slot, address, daily_cost, cash, int(rate), adversary)
 
     def _tier2_sales(self, slot: int) -> float:
@@ -196,6 +189,7 @@ class SupplyChainModel(TwinModel):
         if not r.ok or r.token_id is None:
             return
         face, due = r.op.args[1], r.op.args[2]
+        self.stats.issued_face_fen += face
         pay_day = None
         if delivery.pay_delay_days is not None:
             pay_day = delivery.day + delivery.term_days + math.ceil(delivery.pay_delay_days)

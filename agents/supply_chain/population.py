@@ -100,6 +100,16 @@ def _shock_scale(cfg: SupplyChainConfig, days: np.ndarray) -> np.ndarray:
     return scale
 
 
+def opening_cash_days(cfg: SupplyChainConfig, buffer_factor: float) -> float:
+    """A supplier's opening cash in days of its operating cost (incumbents and entrants).
+
+    The funded operating cycle (if configured) plus the buffer scaled by the supplier's draw.
+    """
+    pop = cfg.population
+    cycle_days = operating_cycle_days(cfg) if pop.fund_operating_cycle else 0.0
+    return cycle_days + DAYS_PER_MONTH * pop.cash_buffer_months * buffer_factor
+
+
 def _settlement_days(
     suppliers: int, per_month: float, days: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:

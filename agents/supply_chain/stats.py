@@ -40,6 +40,7 @@ class CaseStats:
     failures_by_month: Counter[int] = field(default_factory=Counter)
     disruption_days: int = 0
     supplier_days: int = 0
+    issued_face_fen: int = 0
     lost_deliveries: int = 0
     attempts: Counter[str] = field(default_factory=Counter)
     attack_skipped: Counter[str] = field(default_factory=Counter)

@@ -35,6 +35,9 @@ def mode_totals(model: SupplyChainModel) -> dict[str, Any]:
         if len(costs)
         else None,
         "financed_volume_cny": float(payouts.sum() / 100),
+        "financed_share_of_receivables": sum(f.face_fen for f in s.financings) / s.issued_face_fen
+        if s.issued_face_fen
+        else None,
         "financings": len(s.financings),
         "applications": applications,
         "approval_rate": len(s.financings) / applications if applications else None,

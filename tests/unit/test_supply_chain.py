@@ -150,6 +150,9 @@ def test_model_on_the_fake_ledger_finances_within_the_block_interval() -> None:
     assert np.median(cycles) <= 1.0
     assert all(f.payout_fen < f.face_fen for f in model.stats.financings)
     assert model.stats.tx_count > 100
+    share = mode_totals(model)["financed_share_of_receivables"]
+    face = sum(f.face_fen for f in model.stats.financings)
+    assert 0 < share <= 1 and share == face / model.stats.issued_face_fen
 
 
 def test_model_on_the_paper_ledger_waits_for_manual_review() -> None:
