@@ -184,10 +184,11 @@ class MqttTelemetry(MonitoredTelemetry):
         self._lost.append(f"{who} ({reason})")
 
     def _on_message(self, client: paho.Client, who: str, message: paho.MQTTMessage) -> None:
-        if message.topic == TICK_TOPIC:
+        topic = message.topic  # paho decodes the topic on every access
+        if topic == TICK_TOPIC:
             self._on_tick(bytes(message.payload))
         else:
-            self.collector.accept_payload(message.topic, bytes(message.payload))
+            self.collector.accept_payload(topic, bytes(message.payload))
 
     def _on_tick(self, payload: bytes) -> None:
         try:
