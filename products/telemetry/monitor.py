@@ -47,8 +47,30 @@ class Geofence:
         """Boolean array: which points lie inside (or on the edge of) any polygon."""
         inside = np.zeros(np.shape(lat), dtype=bool)
         for polygon in self.polygons:
-            inside |= _in_polygon(polygon, lat, lon)
+            box = _rectangle(polygon)
+            if box is None:
+                inside |= _in_polygon(polygon, lat, lon)
+            else:
+                inside |= (box[0] <= lat) & (lat <= box[1]) & (box[2] <= lon) & (lon <= box[3])
         return inside
+
+
+def _rectangle(polygon: Polygon) -> tuple[float, float, float, float] | None:
+    """``(lat_min, lat_max, lon_min, lon_max)`` if ``polygon`` is an axis-aligned rectangle.
+
+    For such a polygon :func:`_in_polygon` gives exactly the closed box: an edge's tolerance
+    band never applies because a point within an axis-parallel edge's extent lies on its line.
+    """
+    corners = {(float(a), float(b)) for a, b in polygon}
+    lats, lons = sorted({a for a, _ in corners}), sorted({b for _, b in corners})
+    if len(polygon) != 4 or len(corners) != 4 or len(lats) != 2 or len(lons) != 2:
+        return None
+    if not all(np.isfinite(v) for v in (*lats, *lons)):
+        return None
+    edges = zip(polygon, (*polygon[1:], polygon[0]), strict=True)
+    if not all((p[0] == q[0]) != (p[1] == q[1]) for p, q in edges):
+        return None
+    return lats[0], lats[1], lons[0], lons[1]
 
 
 def _in_polygon(polygon: Polygon, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

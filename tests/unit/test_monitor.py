@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from products.telemetry.frame import frames_from_items
-from products.telemetry.monitor import DeviceMonitor, Geofence, MonitorRules
+from products.telemetry.monitor import DeviceMonitor, Geofence, MonitorRules, _in_polygon
 from products.telemetry.port import DeviceSpec
 from products.telemetry.schema import (
     PayloadError,
@@ -45,6 +45,30 @@ def test_concave_polygon_and_union() -> None:
     lat = np.array([2.0, 8.0, 8.0, 20.5, 20.9])
     lon = np.array([8.0, 2.0, 8.0, 20.6, 20.2])
     assert fence.contains(lat, lon).tolist() == [True, True, False, True, False]
+
+
+_coord = st.floats(min_value=-90, max_value=90, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lat_ab=st.tuples(_coord, _coord).filter(lambda p: p[0] != p[1]),
+    lon_ab=st.tuples(_coord, _coord).filter(lambda p: p[0] != p[1]),
+    start=st.integers(min_value=0, max_value=3),
+    reverse=st.booleans(),
+    extra=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=2, max_size=8),
+)
+def test_rectangle_fast_path_equals_ray_casting(lat_ab, lon_ab, start, reverse, extra) -> None:
+    (a1, a2), (b1, b2) = sorted(lat_ab), sorted(lon_ab)
+    ring = [(a1, b1), (a1, b2), (a2, b2), (a2, b1)]
+    ring = ring[start:] + ring[:start]
+    polygon = tuple(reversed(ring) if reverse else ring)
+    near = [np.nextafter(v, d) for v in (a1, a2, b1, b2) for d in (-np.inf, np.inf)]
+    values = np.array([a1, a2, b1, b2, (a1 + a2) / 2, (b1 + b2) / 2, *near, *extra])
+    lat, lon = (g.ravel() for g in np.meshgrid(values, values))
+    with np.errstate(invalid="ignore", over="ignore"):  # the reference meets inf on purpose
+        expected = _in_polygon(polygon, lat, lon)
+    assert Geofence((polygon,)).contains(lat, lon).tolist() == expected.tolist()
 
 
 def test_disabled_rule_stays_silent_and_fault_filter_applies() -> None:
