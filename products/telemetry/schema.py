@@ -16,6 +16,7 @@ readings travel as one MQTT message and decode into numpy arrays without a per-r
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,10 +127,12 @@ def encode_payloads(batches: Sequence[ReadingBatch]) -> list[bytes]:
     groups: dict[int, list[int]] = {}
     for k, batch in enumerate(batches):
         groups.setdefault(len(batch), []).append(k)
-    for indices in groups.values():
+    for readings, indices in groups.items():
         group = [batches[k] for k in indices]
-        for k, batch, row in zip(indices, group, _wire_ints(group), strict=True):
-            payloads[k] = _payload(batch, row.shape[1], row.tobytes())
+        wire = _wire_ints(group).reshape(-1).view(np.uint8).data  # one buffer, sliced per batch
+        size = len(wire) // len(group)
+        for j, (k, batch) in enumerate(zip(indices, group, strict=True)):
+            payloads[k] = _payload(batch, readings, wire[j * size : (j + 1) * size])
     return payloads
 
 
@@ -143,10 +146,16 @@ def _wire_ints(group: list[ReadingBatch]) -> np.ndarray:
     return wire.astype(WIRE_DTYPE)
 
 
-def _payload(batch: ReadingBatch, readings: int, wire: bytes) -> bytes:
+@functools.lru_cache(maxsize=1 << 16)
+def _json_string(text: str) -> bytes:
+    """``text`` as a JSON string literal (device ids repeat every tick)."""
+    return json.dumps(text).encode()
+
+
+def _payload(batch: ReadingBatch, readings: int, wire: memoryview) -> bytes:
     faults = json.dumps([list(item) for item in batch.faults]) if batch.faults else "[]"
     return _PAYLOAD_TEMPLATE % (
-        json.dumps(batch.device_id).encode(),
+        _json_string(batch.device_id),
         int(batch.tick),
         readings,
         pybase64.b64encode(wire),
