@@ -21,6 +21,35 @@ class Holding:
     face_fen: int
     due_s: int
     state: str = "issued"  # issued | accepted | applying | financed | closed
+    motive: str = ""  # why it was put up for financing: gap (needs cash) | cost (cheap money)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What discounting costs a supplier in its mode (rates in bps a year, fee in bps of face).
+
+    ``hassle_cny`` is the per-application cost (staff time, documents); ``wait_days`` the
+    expected time from application to cash (manual review on paper), which shortens the period
+    the cash arrives early. ``min_face_fen`` / ``max_tenor_days`` are the bank's eligibility.
+    """
+
+    rate_bps: int
+    fee_bps: int
+    hassle_cny: float
+    wait_days: float
+    min_face_fen: int
+    max_tenor_days: int
+
+    def all_in_bps(self, face_fen: int, days_to_due: float) -> float | None:
+        """Annualised all-in cost of discounting a receivable now; None if ineligible or late.
+
+        rate + (fee + hassle) spread over the days the cash arrives early (due - wait).
+        """
+        early_days = days_to_due - self.wait_days
+        if face_fen < self.min_face_fen or days_to_due > self.max_tenor_days or early_days <= 0:
+            return None
+        fixed_cny = face_fen / 100 * self.fee_bps / 10_000 + self.hassle_cny
+        return self.rate_bps + fixed_cny / (face_fen / 100) * 365 / early_days * 10_000
 
 
 class Supplier(mesa.Agent):
@@ -35,6 +64,7 @@ class Supplier(mesa.Agent):
         cash_cny: opening cash.
         own_rate_bps: price of credit on its own name (traditional mode).
         adversary: whether it also attacks the ledger.
+        hurdle_bps: opportunity cost of its capital; it discounts when the all-in cost is below.
     """
 
     def __init__(
@@ -47,6 +77,7 @@ class Supplier(mesa.Agent):
         cash_cny: float,
         own_rate_bps: int,
         adversary: bool = False,
+        hurdle_bps: int = 0,
     ) -> None:
         super().__init__(model)
         self.tier, self.slot, self.address = tier, slot, address
@@ -54,6 +85,7 @@ class Supplier(mesa.Agent):
         self.cash_cny = cash_cny
         self.own_rate_bps = own_rate_bps
         self.adversary = adversary
+        self.hurdle_bps = hurdle_bps
         self.holdings: dict[int, Holding] = {}
         self.gap_days = 0
         self.failed = False
@@ -68,8 +100,11 @@ class Supplier(mesa.Agent):
             self.failed = True
         return self.failed
 
-    def to_finance(self, now_s: int, lookahead_days: int, day: int) -> list[Holding]:
-        """Receivables to discount now: enough to keep projected cash above zero.
+    def to_finance(
+        self, now_s: int, lookahead_days: int, day: int, offer: Offer | None = None
+    ) -> list[Holding]:
+        """Receivables to discount now: those that cover a projected cash gap, then (with an
+        ``offer``) every other one whose all-in cost is below the supplier's hurdle rate.
 
         Cash due inside the look-ahead window counts as coming in; receivables due later are
         financed, soonest-due (cheapest) first, until the projected gap is covered.
@@ -81,16 +116,28 @@ class Supplier(mesa.Agent):
         inflow_cny = sum(h.face_fen for h in live if h.due_s <= horizon_s) / 100
         gap_cny = self.daily_cost_cny * lookahead_days - self.cash_cny - inflow_cny
         chosen: list[Holding] = []
-        candidates = sorted(
-            (h for h in live if h.state == "accepted" and h.due_s > horizon_s),
-            key=lambda h: (h.due_s, h.token_id),
+        accepted = sorted(
+            (h for h in live if h.state == "accepted"), key=lambda h: (h.due_s, h.token_id)
         )
-        for holding in candidates:
+        for holding in (h for h in accepted if h.due_s > horizon_s):
             if gap_cny <= 0:
                 break
+            holding.motive = "gap"
             chosen.append(holding)
             gap_cny -= holding.face_fen / 100
+        if offer is not None:
+            picked = {h.token_id for h in chosen}
+            chosen += [
+                h for h in accepted if h.token_id not in picked and self._cheap(h, now_s, offer)
+            ]
         return chosen
+
+    def _cheap(self, holding: Holding, now_s: int, offer: Offer) -> bool:
+        cost_bps = offer.all_in_bps(holding.face_fen, (holding.due_s - now_s) / DAY_S)
+        if cost_bps is None or cost_bps >= self.hurdle_bps:
+            return False
+        holding.motive = "cost"
+        return True
 
     def receive(self, amount_fen: int) -> None:
         """Cash in (a financing payout or a repayment)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.supply_chain.actors import DAY_S, Holding, Supplier
+from agents.supply_chain.actors import DAY_S, Holding, Offer, Supplier
 from agents.supply_chain.population import Attack, Delivery
 from products.ledger import Op, OpResult, invoice_hash
 
@@ -83,8 +83,22 @@ def lifecycle_checks(m: SupplyChainModel, day: int) -> None:
         m.send(op, day * 24 + m.cfg.business_hours[1] - 2)
 
 
+def financing_offer(m: SupplyChainModel, supplier: Supplier) -> Offer:
+    """What discounting costs ``supplier`` here: core-credit pricing and a signed request on
+    the platform, or its own-credit rate, the documents and the manual review wait on paper."""
+    bank, fin = m.cfg.bank, m.cfg.financing
+    if m.own_credit_pricing:
+        rate_bps, hassle_cny, wait_days = (supplier.own_rate_bps, fin.hassle_paper_cny,
+                                           bank.review_mean_days)  # fmt: skip
+    else:
+        rate_bps, hassle_cny, wait_days = bank.core_rate_bps, fin.hassle_chain_cny, 0.0
+    min_face_fen = round(bank.min_amount_cny * FEN)
+    return Offer(rate_bps, bank.fee_bps, hassle_cny, wait_days, min_face_fen, bank.max_tenor_days)
+
+
 def apply_for_financing(m: SupplyChainModel, day: int) -> None:
-    """Suppliers short of cash apply to discount receivables, in a random (seeded) order.
+    """Suppliers apply to discount receivables, in a random (seeded) order: to cover a
+    projected cash gap, or (cost motive) when discounting is cheaper than their hurdle rate.
 
     The core's remaining credit line is public on the ledger: it is read once a day and
     suppliers do not apply for more than is left (the first in line gets it).
@@ -95,7 +109,8 @@ def apply_for_financing(m: SupplyChainModel, day: int) -> None:
     available_fen = m.ledger.available_line(m.core.address)
     for index in m.rng.permutation(len(suppliers)):
         supplier = suppliers[int(index)]
-        for holding in supplier.to_finance(now_s, m.cfg.population.lookahead_days, day):
+        offer = financing_offer(m, supplier) if m.cfg.financing.cost_motive else None
+        for holding in supplier.to_finance(now_s, m.cfg.population.lookahead_days, day, offer):
             if holding.face_fen > available_fen:
                 break
             available_fen -= holding.face_fen

@@ -48,13 +48,8 @@ class SupplyChainModel(TwinModel):
                  seeds: SeedTree, mode: str, on_event: EventSink | None = None,
                  core_line: bool = True) -> None:  # fmt: skip
         super().__init__(start, horizon_hours, seeds.child("model"), label=f"supply_chain/{mode}")
-        self.cfg, self.pop, self.ledger, self.mode, self.accounts = (
-            cfg,
-            population,
-            ledger,
-            mode,
-            accounts,
-        )
+        self.cfg, self.pop, self.ledger, self.mode = cfg, population, ledger, mode
+        self.accounts, self.own_credit_pricing = accounts, not core_line
         self.stats = CaseStats(months=math.ceil(horizon_hours / 24 / DAYS_PER_MONTH) + 1)
         self.outbox: dict[int, list[Op]] = {}
         self.owner: dict[int, Supplier | Bank] = {}
@@ -94,7 +89,9 @@ class SupplyChainModel(TwinModel):
         address = self.accounts(f"tier{tier}", slot, generation)
         buffer = pop.tier1_buffer_factor[slot] if tier == 1 else pop.tier2_buffer_factor[slot]
         cash = daily_cost * opening_cash_days(self.cfg, float(buffer))
-        return Supplier(self, tier, slot, address, daily_cost, cash, int(rate), adversary)
+        hurdle = pop.tier1_hurdle_bps[slot] if tier == 1 else pop.tier2_hurdle_bps[slot]
+        return Supplier(self, tier, slot, address, daily_cost, cash, int(rate), adversary,
+                        int(hurdle))  # fmt: skip
 
     def _tier2_sales(self, slot: int) -> float:
         customers = self.pop.tier2_of_tier1 == slot
@@ -266,7 +263,7 @@ class SupplyChainModel(TwinModel):
         self.bank.book.financed[token_id] = (holding.face_fen, r.payout or 0, holding.due_s)
         self.stats.financed(self, supplier, holding, r, applied_hours)
         self.event("financed", supplier.address, (r.payout or 0) / FEN, token=token_id, tier=supplier.tier,
-                   cycle_hours=self.now_hours - applied_hours, tx=r.tx_hash)  # fmt: skip
+                   cycle_hours=self.now_hours - applied_hours, tx=r.tx_hash, motive=holding.motive)  # fmt: skip
 
     def _on_repaid(self, r: OpResult, token_id: int) -> None:
         if not r.ok:

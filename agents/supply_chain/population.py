@@ -63,6 +63,8 @@ class Population:
     adversaries: tuple[int, ...]
     deliveries: tuple[Delivery, ...]
     attacks: tuple[Attack, ...]
+    tier1_hurdle_bps: np.ndarray
+    tier2_hurdle_bps: np.ndarray
 
     @property
     def tier1_count(self) -> int:
@@ -199,6 +201,9 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     )
     deliveries = _deliveries(cfg, sales, horizon_days, seeds.generator("population", "deliveries"))
     attacks = _attacks(cfg, adversaries, horizon_days, seeds.generator("population", "attacks"))
-    return Population(
-        sales, own1, own2, buffer1, buffer2, tier2_of, adversaries, deliveries, attacks
-    )
+    fin, hurdle_rng = cfg.financing, seeds.generator("population", "hurdle")
+    low, high = fin.hurdle_rate_bps_min, fin.hurdle_rate_bps_max + 1
+    hurdle1 = hurdle_rng.integers(low, high, pop.tier1_count)
+    hurdle2 = hurdle_rng.integers(low, high, pop.tier2_count)
+    return Population(sales, own1, own2, buffer1, buffer2, tier2_of, adversaries, deliveries,
+                      attacks, hurdle1, hurdle2)  # fmt: skip

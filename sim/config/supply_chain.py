@@ -11,6 +11,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from sim.config.base import Frozen, Shock
+from sim.config.supply_chain_financing import FinancingDecisionConfig
 
 
 class PopulationConfig(Frozen):
@@ -270,6 +271,7 @@ class SupplyChainConfig(Frozen):
     core: CorePaymentConfig = CorePaymentConfig()
     bank: BankConfig = BankConfig()
     adversaries: AdversaryConfig = AdversaryConfig()
+    financing: FinancingDecisionConfig = FinancingDecisionConfig()
     block_interval_hours: int = Field(
         default=1,
         ge=1,

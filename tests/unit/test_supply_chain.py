@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from agents.supply_chain import CreditOfficers, SupplyChainModel, draw_population
-from agents.supply_chain.actors import Bank, Holding, Supplier
+from agents.supply_chain.actors import Bank, Holding, Offer, Supplier
+from agents.supply_chain.behaviour import financing_offer
 from agents.supply_chain.economy import EventSink
 from agents.supply_chain.population import DAYS_PER_MONTH, operating_cycle_days
 from products.ledger import (
@@ -88,6 +90,61 @@ def test_supplier_finances_only_what_covers_its_projected_gap() -> None:
     chosen = _supplier(cash_cny=0).to_finance(0, 20, 0)
     assert [h.token_id for h in chosen] == [2]  # soonest-due beyond the window; one covers the gap
     assert len(_supplier(cash_cny=-40_000).to_finance(0, 20, 0)) == 2
+
+
+# Chain-like offer: 4.5%, no fee, 100 CNY per application, cash at once; >= 10k CNY, <= 180 days.
+CHAIN_OFFER = Offer(450, 0, 100.0, 0.0, 1_000_000, 180)
+
+
+def _saver(cash_cny: float, hurdle_bps: int) -> Supplier:
+    model = TwinModel(START, 24, SeedTree(0))
+    s = Supplier(model, 1, 0, "0xs", 1_000, cash_cny, 700, hurdle_bps=hurdle_bps)
+    day = 86_400
+    s.holdings = {
+        1: Holding(1, 50_000_000, 10 * day, "accepted"),  # due inside the window
+        2: Holding(2, 50_000_000, 60 * day, "accepted"),
+        3: Holding(3, 50_000_000, 200 * day, "accepted"),  # beyond the max tenor
+        4: Holding(4, 500_000, 60 * day, "accepted"),
+    }  # below the minimum face
+    return s  # fmt: skip
+
+
+def test_supplier_finances_when_cheaper_than_its_hurdle_and_otherwise_only_when_short() -> None:
+    keen = _saver(cash_cny=1_000_000, hurdle_bps=700).to_finance(0, 20, 0, CHAIN_OFFER)
+    assert [(h.token_id, h.motive) for h in keen] == [(1, "cost"), (2, "cost")]
+    assert _saver(cash_cny=1_000_000, hurdle_bps=400).to_finance(0, 20, 0, CHAIN_OFFER) == []
+    short = _saver(cash_cny=-600_000, hurdle_bps=400).to_finance(0, 20, 0, CHAIN_OFFER)
+    assert [(h.token_id, h.motive) for h in short] == [(2, "gap")]
+    assert _saver(cash_cny=1_000_000, hurdle_bps=700).to_finance(0, 20, 0) == []  # no cost motive
+
+
+def test_all_in_cost_spreads_fee_hassle_and_review_wait_over_the_early_days() -> None:
+    paper = Offer(700, 10, 1_500.0, 7.0, 1_000_000, 180)
+    expected = 700 + (500_000 * 0.001 + 1_500) / 500_000 * 365 / 53 * 10_000
+    assert paper.all_in_bps(50_000_000, 60) == pytest.approx(expected)
+    assert paper.all_in_bps(50_000_000, 6) is None  # cash would come after the due date
+    assert CHAIN_OFFER.all_in_bps(50_000_000, 60) < paper.all_in_bps(50_000_000, 60)
+
+
+def test_offer_is_core_credit_on_chain_and_own_credit_with_documents_on_paper() -> None:
+    cfg = SupplyChainConfig()
+    supplier = _saver(cash_cny=0, hurdle_bps=700)
+    chain = financing_offer(SimpleNamespace(cfg=cfg, own_credit_pricing=False), supplier)
+    paper = financing_offer(SimpleNamespace(cfg=cfg, own_credit_pricing=True), supplier)
+    assert (chain.rate_bps, chain.hassle_cny, chain.wait_days) == (450, 100, 0)
+    assert (paper.rate_bps, paper.hassle_cny, paper.wait_days) == (700, 1_500, 7.0)
+    with pytest.raises(ValidationError, match=r"hurdle_rate_bps_min: 900 must be <="):
+        _scenario(financing={"hurdle_rate_bps_min": 900})
+
+
+def test_hurdles_are_drawn_per_supplier_from_their_own_stream() -> None:
+    cfg = SupplyChainConfig.model_validate(SMALL)
+    a = draw_population(cfg, SeedTree(3).child("supply_chain"), 60)
+    assert a.tier1_hurdle_bps.min() >= 600 and a.tier2_hurdle_bps.max() <= 800
+    assert len(set(a.tier1_hurdle_bps.tolist())) > 1
+    wide = SupplyChainConfig.model_validate({**SMALL, "financing": {"hurdle_rate_bps_max": 900}})
+    b = draw_population(wide, SeedTree(3).child("supply_chain"), 60)
+    assert b.deliveries == a.deliveries and (b.tier1_own_rate_bps == a.tier1_own_rate_bps).all()
 
 
 def test_supplier_fails_after_a_persistent_gap() -> None:
