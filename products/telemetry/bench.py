@@ -17,19 +17,15 @@ import argparse
 import contextlib
 import secrets
 import selectors
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import paho.mqtt.client as paho
 
-from products.telemetry.broker import HOST, MONITOR_USER, EmbeddedBroker, credential, free_port
+from products.telemetry.broker import MONITOR_USER, EmbeddedBroker, credential
 from products.telemetry.intake import device_topic
 from products.telemetry.monitor import MonitorRules
+from products.telemetry.mosquitto import mosquitto_binary, run_mosquitto
 from products.telemetry.mqtt import MqttTelemetry, make_client, parse_broker_url
 from products.telemetry.port import Alert, DeviceSpec
 from products.telemetry.schema import ReadingBatch
@@ -142,33 +138,12 @@ def raw_rate(url: str, secret: bytes, batches: list[list[ReadingBatch]]) -> floa
 @contextlib.contextmanager
 def mosquitto_url() -> Iterator[str | None]:
     """A throw-away mosquitto on a loopback port, or None if not installed."""
-    binary = shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).is_file()), None
-    )
+    binary = mosquitto_binary()
     if binary is None:
         yield None
         return
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\nmax_queued_messages 0\n")
-        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-        try:
-            _await_listener(port, proc)
-            yield f"mqtt://{HOST}:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _await_listener(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:
-    """Readiness probe: until a TCP connect to ``port`` succeeds (or the process exits)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and proc.poll() is None:
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"mosquitto did not listen on port {port}")
+    with run_mosquitto(binary) as url:
+        yield url
 
 
 def compare(

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import paho.mqtt.client as paho
 import pytest
 
-from products.telemetry.broker import HOST, free_port
+from products.telemetry.mosquitto import mosquitto_binary, run_mosquitto
 from products.telemetry.port import Alert, DeviceSpec
 from products.telemetry.scripted import ScriptedDevice
-
-MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 
 class Sink:
@@ -87,12 +79,6 @@ def run_script(port) -> list[Alert]:  # type: ignore[no-untyped-def]
     return alerts
 
 
-def mosquitto_binary() -> str | None:
-    """Path of Debian's mosquitto, or None."""
-    found = shutil.which("mosquitto")
-    return found or next((p for p in MOSQUITTO_PATHS if Path(p).is_file()), None)
-
-
 @contextlib.contextmanager
 def mosquitto() -> Iterator[str]:
     """A mosquitto on a free loopback port allowing anonymous clients; yields its URL."""
@@ -101,31 +87,5 @@ def mosquitto() -> Iterator[str]:
         pytest.skip(
             "mosquitto binary not found (PATH, /usr/sbin); `make mosquitto` installs it as root"
         )
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} {HOST}\nallow_anonymous true\nmax_queued_messages 0\n"
-            "persistence false\nlog_dest stderr\nlog_type error\n"
-        )
-        proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.PIPE)
-        try:
-            _await_port(port, proc)
-            yield f"mqtt://{HOST}:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _await_port(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"mosquitto exited: {proc.stderr.read() if proc.stderr else ''!r}")
-        probe = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
-        with contextlib.suppress(OSError):
-            probe.connect(HOST, port)
-            probe.disconnect()
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"mosquitto did not listen on port {port}")
+    with run_mosquitto(binary) as url:
+        yield url
