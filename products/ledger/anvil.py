@@ -15,7 +15,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from types import TracebackType
 
 import requests
 
+from products.loopback import free_port
 from sim.errors import ChainError
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,6 @@ def find_anvil() -> str:
     if NPM_BINARY.exists():
         return str(NPM_BINARY)
     raise ChainError("anvil not found (ANVIL_PATH, PATH, node_modules): run `make bootstrap`")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _die_with_parent() -> None:
@@ -96,7 +89,7 @@ class Anvil:
 
     def start(self) -> Anvil:
         """Launch and wait until JSON-RPC answers; raises ChainError with stderr on failure."""
-        self.port = _free_port()
+        self.port = free_port()
         args = [self.binary, "--host", "127.0.0.1", "--port", str(self.port), *FLAGS]
         args += ["--timestamp", str(self.start_timestamp_s), *self.extra_args]
         preexec = _die_with_parent if sys.platform.startswith("linux") else None

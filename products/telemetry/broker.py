@@ -17,7 +17,6 @@ import logging
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
+from products.loopback import HOST, free_port
 from sim.errors import BrokerError
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ MONITOR_USER = "monitor"
 CLOCK_USER = "sim-clock"
 TICK_TOPIC = "sim/tick"
 DEVICE_FILTER = "device/+/data"
-HOST = "127.0.0.1"
 _COUNTERS: Counter[str] = Counter()
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,13 +135,6 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("amqtt").setLevel(logging.ERROR)
     asyncio.run(_serve(int(settings["port"]), str(settings["secret_hex"])))
-
-
-def free_port() -> int:
-    """A loopback TCP port free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 class EmbeddedBroker:
