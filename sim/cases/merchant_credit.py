@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 
@@ -30,22 +29,13 @@ from sim.cases.merchant_credit_report import (
 )
 from sim.cases.merchant_credit_sim import Desk, LendingSim
 from sim.cases.merchant_credit_training import train_scorer, training_history
+from sim.config import month_end_days
 from sim.config.merchant_credit import MerchantCreditConfig
 from sim.model import HOURS_PER_DAY, TwinModel
 
 log = logging.getLogger(__name__)
 
 CASE = "merchant_credit"
-
-
-def month_end_days(start: dt.date, months: int) -> list[int]:
-    """Sim day on which each calendar month of the run ends (last day of the month)."""
-    ends = []
-    for m in range(1, months + 1):
-        index = start.month - 1 + m
-        end = dt.date(start.year + index // 12, index % 12 + 1, min(start.day, 28))
-        ends.append((end - start).days - 1)
-    return ends
 
 
 def make_desk(cfg: MerchantCreditConfig, scorer: ScoringPort) -> Desk:

@@ -17,6 +17,18 @@ from sim.config.supply_chain import SupplyChainConfig
 
 Mode = Literal["innovated", "traditional"]
 
+
+def month_end_days(start: dt.date, months: int) -> list[int]:
+    """Last sim day of each of ``months`` run months, a month ending on the start's day-of-month
+    (capped at 28) of the next calendar month."""
+    ends = []
+    for m in range(1, months + 1):
+        index = start.month - 1 + m
+        end = dt.date(start.year + index // 12, index % 12 + 1, min(start.day, 28))
+        ends.append((end - start).days - 1)
+    return ends
+
+
 #: Top-level keys that configure a product case (one runner each in ``sim.cases``).
 CASE_KEYS = ("supply_chain", "merchant_credit", "equipment_leasing")
 
@@ -52,10 +64,7 @@ class ScenarioConfig(Frozen):
     @property
     def horizon_days(self) -> int:
         """Days from ``start`` to the same day ``months`` calendar months later."""
-        month_index = self.start.month - 1 + self.months
-        year, month = self.start.year + month_index // 12, month_index % 12 + 1
-        end = dt.date(year, month, min(self.start.day, 28))
-        return (end - self.start).days
+        return month_end_days(self.start, self.months)[-1] + 1
 
     @property
     def horizon_hours(self) -> int:
@@ -81,5 +90,6 @@ __all__ = [
     "apply_overrides",
     "format_validation_error",
     "load_scenario",
+    "month_end_days",
     "read_yaml",
 ]

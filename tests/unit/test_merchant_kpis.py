@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from products.credit.book import RevolvingBook
-from sim.cases.merchant_credit import month_end_days
 from sim.cases.merchant_credit_kpis import ModeKpis, ratio
+from sim.config import month_end_days
 
 
 def test_ratio_is_nan_on_zero_denominator() -> None:
