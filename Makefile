@@ -37,6 +37,7 @@ lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: bootstrap mosquitto lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ChainError
+from sim.kernel.errors import ChainError
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from sim.config import Frozen, format_validation_error, read_yaml
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 from sim.runner import run_scenario
 
 log = logging.getLogger(__name__)

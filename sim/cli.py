@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import ScenarioError, SimError
+from sim.kernel.errors import ScenarioError, SimError
 
 log = logging.getLogger("yinqi")
 

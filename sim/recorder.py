@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import io as sio
+from sim.kernel.events import Event, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,15 @@ class Recorder:
             json.dumps(sio.jsonable(detail), sort_keys=True, ensure_ascii=False) if detail else ""
         )
         self._events["detail"].append(text)
+
+    def subscribe(self, bus: EventBus, case: str, mode: str) -> None:
+        """Log every event emitted on ``bus`` (one case, one mode) as a row of ``events.parquet``."""
+
+        def log_event(event: Event) -> None:
+            agent, amount, detail = event.log_row()
+            self.event(case, mode, event.t_hours, event.kind, agent, amount, **detail)
+
+        bus.subscribe(log_event)
 
     def kpi(self, case: str, mode: str, period: int, name: str, value: float | None) -> None:
         """Record one point of a monthly KPI series (``period`` = month index from 0)."""

@@ -19,9 +19,9 @@ import pandas as pd
 from sim import io as sio
 from sim.cases import CaseContext, runner_for
 from sim.config import ScenarioConfig, load_scenario
-from sim.errors import RunError
+from sim.kernel.errors import RunError
+from sim.kernel.rng import SeedTree
 from sim.recorder import Recorder
-from sim.rng import SeedTree
 
 log = logging.getLogger(__name__)
 

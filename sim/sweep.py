@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from sim import io as sio
 from sim.config import Frozen, format_validation_error, load_scenario, read_yaml
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 from sim.runner import _git_sha, load_results, run_scenario
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import numpy as np
 from agents.leasing.population import DeviceTraits, draw_lessee
 from agents.leasing.tariffs import Tariff, lease_annuity_cny
 from sim.config.equipment_leasing import EquipmentLeasingConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 ACTIVE, REPOSSESSING, YARD, LOST = 0, 1, 2, 3
 DAYS_PER_MONTH = 30.4

@@ -22,7 +22,7 @@ from agents.leasing.sensors import Sensors
 from agents.leasing.tariffs import Tariff
 from products.telemetry.port import DeviceSpec, TelemetryPort
 from sim.config.equipment_leasing import EquipmentLeasingConfig, ModeConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 
 @dataclass(frozen=True)

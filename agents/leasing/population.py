@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.equipment_leasing import EquipmentLeasingConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 INTENSITY_SD = 0.25
 INITIAL_AGE_YEARS_MAX = 2.0

@@ -20,9 +20,9 @@ from agents.supply_chain.stats import CaseStats
 from products.ledger import LedgerPort, Op, OpResult, invoice_hash
 from products.ledger.port import MAX_UINT256
 from sim.config.supply_chain import SupplyChainConfig
-from sim.errors import SimError
-from sim.model import TwinModel
-from sim.rng import SeedTree
+from sim.kernel.clock import TwinModel
+from sim.kernel.errors import SimError
+from sim.kernel.rng import SeedTree
 
 FEN = 100
 EventSink = Callable[[float, str, str | None, float | None, dict[str, Any]], None]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.supply_chain import SupplyChainConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 DAYS_PER_MONTH = 30.4
 ATTACK_KINDS = (

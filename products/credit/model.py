@@ -31,7 +31,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from products.credit.port import require_columns
-from sim.errors import DataError, ModelError
+from sim.kernel.errors import DataError, ModelError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from sim.errors import DataError
+from sim.kernel.errors import DataError
 
 #: Platform data a merchant can authorise the bank to see (the data-driven model's inputs).
 PLATFORM_NUMERIC: tuple[str, ...] = (

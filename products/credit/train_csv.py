@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from products.credit.metrics import score_report
 from products.credit.model import ESTIMATORS, SklearnScorer, build_pipeline, single_threaded
-from sim.errors import DataError
+from sim.kernel.errors import DataError
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Finds the pinned binary (``ANVIL_PATH``, then ``PATH``, then ``node_modules``), starts it on a free
 loopback port with the measured flags, waits on a JSON-RPC readiness probe, turns a crash into a
-:class:`~sim.errors.ChainError` carrying Anvil's stderr, and always stops the process (context
+:class:`~sim.kernel.errors.ChainError` carrying Anvil's stderr, and always stops the process (context
 manager, ``atexit`` and — on Linux — a parent-death signal for hard kills).
 """
 
@@ -25,7 +25,7 @@ from types import TracebackType
 import requests
 
 from products.loopback import free_port
-from sim.errors import ChainError
+from sim.kernel.errors import ChainError
 
 log = logging.getLogger(__name__)
 

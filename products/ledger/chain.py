@@ -24,7 +24,7 @@ from products.ledger.calls import DEFAULT_GAS, GAS_LIMITS, OpEncoder
 from products.ledger.cash import ZERO
 from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status
 from products.ledger.rpc import Call, JsonRpc, RpcError
-from sim.errors import ChainError
+from sim.kernel.errors import ChainError
 
 log = logging.getLogger(__name__)
 

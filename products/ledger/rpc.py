@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from sim.errors import ChainError
+from sim.kernel.errors import ChainError
 
 Call = tuple[str, list[Any]]
 

@@ -33,7 +33,7 @@ from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from products.loopback import HOST, free_port
-from sim.errors import BrokerError
+from sim.kernel.errors import BrokerError
 
 log = logging.getLogger(__name__)
 

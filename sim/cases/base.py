@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sim.kernel.rng import SeedTree
 from sim.recorder import Recorder
-from sim.rng import SeedTree
 
 if TYPE_CHECKING:
     from sim.config import ScenarioConfig

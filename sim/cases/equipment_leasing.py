@@ -3,7 +3,7 @@
 Both modes run on the same fleet and the same random streams: the innovated mode (by default
 usage-based rent + real MQTT telemetry through the embedded amqtt broker) against the
 traditional one (fixed rent + site inspections). Components start and stop inside the call; a
-broker failure raises :class:`~sim.errors.BrokerError` after the months already finished have
+broker failure raises :class:`~sim.kernel.errors.BrokerError` after the months already finished have
 been recorded.
 
 What differs between the modes (everything else — fleet, lessees, projects, shocks, random
@@ -35,7 +35,8 @@ from products.telemetry.port import AlertSink, DeviceSpec, TelemetryPort
 from sim.cases.base import CaseContext
 from sim.cases.equipment_leasing_kpis import ModeResult, record_claims, record_month, record_totals
 from sim.config.equipment_leasing import EquipmentLeasingConfig, ModeConfig, RulesConfig
-from sim.model import HOURS_PER_DAY, TwinModel
+from sim.kernel.calendar import HOURS_PER_DAY
+from sim.kernel.clock import TwinModel
 
 log = logging.getLogger(__name__)
 CASE = "equipment_leasing"

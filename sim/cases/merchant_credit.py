@@ -29,9 +29,9 @@ from sim.cases.merchant_credit_report import (
 )
 from sim.cases.merchant_credit_sim import Desk, LendingSim
 from sim.cases.merchant_credit_training import train_scorer, training_history
-from sim.config import month_end_days
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.model import HOURS_PER_DAY, TwinModel
+from sim.kernel.calendar import HOURS_PER_DAY, month_end_days
+from sim.kernel.clock import TwinModel
 
 log = logging.getLogger(__name__)
 

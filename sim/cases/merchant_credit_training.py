@@ -25,7 +25,7 @@ from products.credit.metrics import CalibrationTable, calibration_table, score_r
 from products.credit.model import SklearnScorer
 from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC, ScoringPort
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 log = logging.getLogger(__name__)
 

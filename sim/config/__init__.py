@@ -9,24 +9,14 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Frozen, Shock
 from sim.config.equipment_leasing import EquipmentLeasingConfig
 from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
 from sim.config.merchant_credit import MerchantCreditConfig
 from sim.config.supply_chain import SupplyChainConfig
+from sim.kernel.calendar import Calendar, month_end_days
+from sim.kernel.schema import Frozen, Shock
 
 Mode = Literal["innovated", "traditional"]
-
-
-def month_end_days(start: dt.date, months: int) -> list[int]:
-    """Last sim day of each of ``months`` run months, a month ending on the start's day-of-month
-    (capped at 28) of the next calendar month."""
-    ends = []
-    for m in range(1, months + 1):
-        index = start.month - 1 + m
-        end = dt.date(start.year + index // 12, index % 12 + 1, min(start.day, 28))
-        ends.append((end - start).days - 1)
-    return ends
 
 
 #: Top-level keys that configure a product case (one runner each in ``sim.cases``).
@@ -65,6 +55,11 @@ class ScenarioConfig(Frozen):
     def horizon_days(self) -> int:
         """Days from ``start`` to the same day ``months`` calendar months later."""
         return month_end_days(self.start, self.months)[-1] + 1
+
+    @property
+    def calendar(self) -> Calendar:
+        """The run's report months (one mapping of sim days to months for every case)."""
+        return Calendar.build(self.start, self.months)
 
     @property
     def horizon_hours(self) -> int:

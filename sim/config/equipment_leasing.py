@@ -10,7 +10,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.config.base import Frozen, Shock
+from sim.kernel.schema import Frozen, Shock
 
 RuleName = Literal["idle", "geofence", "fuel_rate", "fault", "arrears_idle"]
 LatLon = tuple[float, float]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 
 if TYPE_CHECKING:
     from sim.config import ScenarioConfig

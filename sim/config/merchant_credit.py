@@ -10,8 +10,8 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Frozen, Shock
 from sim.config.merchant_population import PopulationConfig
+from sim.kernel.schema import Frozen, Shock
 
 Estimator = Literal["random_forest", "hist_gradient_boosting", "logistic_regression"]
 

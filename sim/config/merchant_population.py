@@ -6,7 +6,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Frozen
+from sim.kernel.schema import Frozen
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:

@@ -10,8 +10,8 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Frozen, Shock
 from sim.config.supply_chain_financing import FinancingDecisionConfig
+from sim.kernel.schema import Frozen, Shock
 
 
 class PopulationConfig(Frozen):

@@ -11,7 +11,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Frozen
+from sim.kernel.schema import Frozen
 
 
 class FinancingDecisionConfig(Frozen):

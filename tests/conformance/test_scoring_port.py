@@ -24,8 +24,8 @@ from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC, Scoring
 from products.credit.rules import CollateralRule
 from sim.cases.merchant_credit_training import training_history
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.errors import DataError
-from sim.rng import SeedTree
+from sim.kernel.errors import DataError
+from sim.kernel.rng import SeedTree
 
 CFG = MerchantCreditConfig.model_validate({"scoring": {"training_merchants": 800}})
 NAMES = (list(CFG.population.categories), list(CFG.population.regions))

@@ -13,7 +13,7 @@ from products.ledger.anvil import Anvil, find_anvil
 from products.ledger.chain import ChainLedger, chain_ledger
 from products.ledger.rpc import JsonRpc
 from products.ledger.testing import POLICY, T0, World, make_admin
-from sim.errors import ChainError
+from sim.kernel.errors import ChainError
 
 pytestmark = pytest.mark.chain
 

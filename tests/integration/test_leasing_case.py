@@ -11,7 +11,7 @@ from mqtt_fixtures import mosquitto
 
 from agents.leasing.market import LeasingMarket
 from sim import load_results, load_scenario, run_scenario
-from sim.errors import BrokerError
+from sim.kernel.errors import BrokerError
 
 pytestmark = pytest.mark.mqtt
 

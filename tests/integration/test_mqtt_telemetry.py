@@ -20,7 +20,7 @@ from products.telemetry.monitor import MonitorRules
 from products.telemetry.mqtt import MqttTelemetry, parse_broker_url
 from products.telemetry.port import DeviceSpec
 from products.telemetry.scripted import ScriptedDevice
-from sim.errors import BrokerError
+from sim.kernel.errors import BrokerError
 
 pytestmark = pytest.mark.mqtt
 RULES = MonitorRules(arrears_idle_hours=ARREARS_IDLE_HOURS)

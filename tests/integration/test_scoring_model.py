@@ -14,8 +14,8 @@ from products.credit.model import ESTIMATORS, MODEL_FILE, SIDECAR_FILE, SklearnS
 from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC
 from sim.cases.merchant_credit_training import train_scorer, training_history
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.errors import DataError
-from sim.rng import SeedTree
+from sim.kernel.errors import DataError
+from sim.kernel.rng import SeedTree
 
 pytestmark = pytest.mark.model
 

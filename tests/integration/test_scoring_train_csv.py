@@ -11,7 +11,7 @@ import pytest
 
 from products.credit.model import SIDECAR_FILE, SklearnScorer
 from products.credit.train_csv import train_from_csv
-from sim.errors import DataError
+from sim.kernel.errors import DataError
 
 pytestmark = pytest.mark.model
 

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from sim import cli
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 from sim.sweep import load_spec, plan, run_sweep
 
 

@@ -8,7 +8,7 @@ from test_runner import probe_case
 
 from sim import cli, runner
 from sim.bench import Check, load_bench, run_bench, update_bench
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 
 
 @pytest.fixture

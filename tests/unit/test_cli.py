@@ -45,7 +45,7 @@ def test_missing_file_and_bad_override(tmp_path, capsys):
 
 
 def test_debug_shows_the_exception(tmp_path):
-    from sim.errors import ScenarioError
+    from sim.kernel.errors import ScenarioError
 
     with pytest.raises(ScenarioError):
         cli.main(["validate", str(tmp_path / "missing.yaml"), "--debug"])

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from sim.config import apply_overrides, load_scenario
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 
 MINIMAL = {"name": "t", "merchant_credit": {}}
 

@@ -17,7 +17,7 @@ from products.telemetry.inspection import InspectionTelemetry
 from products.telemetry.monitor import MonitorRules
 from sim.config import ScenarioConfig, format_validation_error
 from sim.config.equipment_leasing import EquipmentLeasingConfig, ModeConfig, UsagePricing
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 USAGE = ModeConfig(pricing="usage", monitoring="telemetry")
 FIXED = ModeConfig(pricing="fixed", monitoring="inspection")

@@ -6,7 +6,7 @@ import pytest
 
 from sim.config import load_scenario
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.errors import ScenarioError
+from sim.kernel.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import pytest
 
 from products.credit.book import RevolvingBook
 from sim.cases.merchant_credit_kpis import ModeKpis, ratio
-from sim.config import month_end_days
+from sim.kernel.calendar import month_end_days
 
 
 def test_ratio_is_nan_on_zero_denominator() -> None:

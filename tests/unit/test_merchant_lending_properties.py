@@ -15,7 +15,7 @@ from sim.cases.merchant_credit import make_desk
 from sim.cases.merchant_credit_month import month_end
 from sim.cases.merchant_credit_sim import LendingSim
 from sim.config.merchant_credit import MerchantCreditConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 DAYS = 75
 

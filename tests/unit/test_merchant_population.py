@@ -10,7 +10,7 @@ from agents.merchant_features import branch_features, platform_features
 from agents.merchants import MerchantPopulation, generate_traits
 from products.credit.port import COLLATERAL_FEATURES, PLATFORM_CATEGORICAL, PLATFORM_NUMERIC
 from sim.config.merchant_credit import MerchantCreditConfig, SeasonalityConfig
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 START = dt.date(2025, 1, 1)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.rng import SeedTree
+from sim.kernel.rng import SeedTree
 
 
 def test_same_names_give_same_numbers():

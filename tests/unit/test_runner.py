@@ -7,8 +7,8 @@ import pytest
 
 import sim
 from sim import runner
-from sim.errors import ChainError, RunError
-from sim.model import TwinModel
+from sim.kernel.clock import TwinModel
+from sim.kernel.errors import ChainError, RunError
 
 SCENARIO = {"name": "probe", "months": 2, "merchant_credit": {}}
 

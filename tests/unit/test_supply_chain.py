@@ -26,8 +26,8 @@ from products.ledger import (
 from sim.cases.supply_chain_kpis import mode_totals
 from sim.config import ScenarioConfig
 from sim.config.supply_chain import SupplyChainConfig
-from sim.model import TwinModel
-from sim.rng import SeedTree
+from sim.kernel.clock import TwinModel
+from sim.kernel.rng import SeedTree
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 # Cash-starved on purpose (no operating cycle funded) so that short runs exercise financing.

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from sim.model import TwinModel
-from sim.rng import SeedTree
+from sim.kernel.clock import TwinModel
+from sim.kernel.events import Event
+from sim.kernel.rng import SeedTree
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
@@ -59,3 +60,26 @@ def test_bad_horizon_and_interval_rejected(bad):
         TwinModel(START, bad, SeedTree(1))
     with pytest.raises(ValueError, match="interval_hours"):
         make().every(bad, lambda: None)
+
+
+def test_steps_follow_mesa_semantics_one_per_due_hour():
+    model = make(48)
+    model.every(24, lambda: None)
+    model.every(12, lambda: None)
+    model.step()
+    assert (model.steps, model.now_hours, model.running) == (1, 0.0, True)
+    model.step()
+    assert model.now_hours == 12.0
+    model.run(progress=False)
+    assert model.now_hours == 48.0
+    assert model.running is False
+    assert model.steps == 5  # due hours 0, 12, 24, 36, and the step that found the horizon
+
+
+def test_emit_reaches_the_bus_subscribers():
+    model = make(24)
+    seen = []
+    model.bus.subscribe(seen.append)
+    model.every(24, lambda: model.emit(Event(t_hours=model.now_hours)))
+    model.run(progress=False)
+    assert seen == [Event(t_hours=0.0)]

@@ -1,9 +1,12 @@
-"""The engine: a Mesa 3 model that owns a SimPy clock (1 unit = 1 hour) and the seed tree.
+"""The clock: a Mesa 3 model that owns a SimPy environment (1 unit = 1 hour), the seed tree and the
+event bus.
 
 Recurring activities (daily business steps, hourly telemetry, monthly re-rating) register with
-``every``; one driver process runs all activities due at the same sim hour in (priority,
-registration) order, so the order of same-time work is a property of the model, not of SimPy's
-event queue.
+``every``. Mesa's step semantics hold: one :meth:`TwinModel.step` advances the SimPy clock to the
+next hour at which something is due and runs everything due then in (priority, registration)
+order, so the order of same-time work is a property of the model, not of SimPy's event queue;
+Mesa's wrapper counts ``steps``. Where it differs from a plain Mesa model: a step is not one fixed
+time unit but the next due hour (a daily activity and an hourly one interleave on one clock).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +22,11 @@ import mesa
 import simpy
 from tqdm import tqdm
 
-from sim.rng import SeedTree
+from sim.kernel.calendar import HOURS_PER_DAY
+from sim.kernel.events import Event, EventBus
+from sim.kernel.rng import SeedTree
 
 log = logging.getLogger(__name__)
-
-HOURS_PER_DAY = 24
 
 
 @dataclass(order=True)
@@ -43,10 +46,16 @@ class TwinModel(mesa.Model):
         horizon_hours: the run stops at this sim hour.
         seeds: seed tree of this model; ``model.rng`` is its ``"mesa"`` stream.
         label: shown on the progress bar.
+        bus: where :meth:`emit` sends events (a fresh bus when omitted).
     """
 
     def __init__(
-        self, start: dt.datetime, horizon_hours: int, seeds: SeedTree, label: str = "sim"
+        self,
+        start: dt.datetime,
+        horizon_hours: int,
+        seeds: SeedTree,
+        label: str = "sim",
+        bus: EventBus | None = None,
     ) -> None:
         super().__init__(rng=seeds.generator("mesa"))
         if horizon_hours <= 0:
@@ -55,6 +64,7 @@ class TwinModel(mesa.Model):
         self.horizon_hours = horizon_hours
         self.seeds = seeds
         self.label = label
+        self.bus = bus if bus is not None else EventBus()
         self.env = simpy.Environment()
         self._tasks: list[_Task] = []
         self._registered = 0
@@ -84,6 +94,10 @@ class TwinModel(mesa.Model):
         at = self.now_hours if hours is None else hours
         return int(self.start.timestamp()) + round(at * 3600)
 
+    def emit(self, event: Event) -> None:
+        """Send ``event`` to every subscriber of the model's bus."""
+        self.bus.emit(event)
+
     def every(
         self,
         interval_hours: float,
@@ -102,26 +116,23 @@ class TwinModel(mesa.Model):
         heapq.heappush(self._tasks, _Task(due, priority, self._registered, interval_hours, fn))
         self._registered += 1
 
-    def _driver(self) -> Generator[simpy.Event, Any, None]:
-        while self._tasks and self._tasks[0].due_hours < self.horizon_hours:
-            due = self._tasks[0].due_hours
-            if due > self.env.now:
-                yield self.env.timeout(due - self.env.now)
-            while self._tasks and self._tasks[0].due_hours == due:
-                task = heapq.heappop(self._tasks)
-                task.fn()
-                task.due_hours += task.interval_hours
-                heapq.heappush(self._tasks, task)
-            self.steps += 1
-
-    def _progress(self, bar: tqdm) -> Generator[simpy.Event, Any, None]:
-        while True:
-            yield self.env.timeout(HOURS_PER_DAY)
-            bar.update(1)
+    def step(self) -> None:
+        """Advance the clock to the next due hour and run everything due then; at the horizon,
+        set ``running`` to False instead."""
+        if not self._tasks or self._tasks[0].due_hours >= self.horizon_hours:
+            self.running = False
+            return
+        due = self._tasks[0].due_hours
+        if due > self.env.now:
+            self.env.run(until=due)
+        while self._tasks and self._tasks[0].due_hours == due:
+            task = heapq.heappop(self._tasks)
+            task.fn()
+            task.due_hours += task.interval_hours
+            heapq.heappush(self._tasks, task)
 
     def run(self, progress: bool = True) -> None:
-        """Run until ``horizon_hours``; a tqdm bar counts sim days when ``progress`` and a TTY."""
-        self.env.process(self._driver())
+        """Step until ``horizon_hours``; a tqdm bar counts sim days when ``progress`` and a TTY."""
         with tqdm(
             total=self.horizon_days,
             desc=self.label,
@@ -129,6 +140,12 @@ class TwinModel(mesa.Model):
             disable=None if progress else True,
             leave=False,
         ) as bar:
-            self.env.process(self._progress(bar))
-            self.env.run(until=self.horizon_hours)
+            shown = 0
+            while self.running:
+                self.step()
+                if self.running and self.day > shown:
+                    bar.update(self.day - shown)
+                    shown = self.day
+            if self.env.now < self.horizon_hours:
+                self.env.run(until=self.horizon_hours)
         log.debug("%s: ran %d steps to hour %d", self.label, self.steps, self.horizon_hours)
