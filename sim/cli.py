@@ -95,8 +95,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     config = load_scenario(args.file, seed=args.seed, overrides=args.overrides)
     print(
-        f"ok: {config.name} — cases {', '.join(config.cases())}; modes {', '.join(config.modes)}; "
-        f"{config.months} months from {config.start} ({config.horizon_days} days); seed {config.seed}"
+        f"ok: {config.name} — cases {', '.join(config.cases())}; "
+        f"modes {', '.join(config.modes)}; {config.months} months from {config.start} "
+        f"({config.horizon_days} days); seed {config.seed}"
     )
     return 0
 
@@ -134,9 +135,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for c in checks:
         verdict = "ok  " if c.ok else "FAIL"
         measured = "missing" if c.measured is None else f"{c.measured:.6g}"
-        print(
-            f"{verdict} {c.benchmark}: {c.kpi} = {measured} (band {c.expected:.6g} ± {c.tolerance:g})"
-        )
+        band = f"{c.expected:.6g} ± {c.tolerance:g}"
+        print(f"{verdict} {c.benchmark}: {c.kpi} = {measured} (band {band})")
     if args.update:
         update_bench(args.file, checks)
         print(f"updated expected values in {args.file}")

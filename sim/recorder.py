@@ -75,7 +75,7 @@ class Recorder:
         self._events["detail"].append(text)
 
     def subscribe(self, bus: EventBus, case: str, mode: str) -> None:
-        """Log every event emitted on ``bus`` (one case, one mode) as a row of ``events.parquet``."""
+        """Log every event emitted on ``bus`` (one case, one mode) as an ``events.parquet`` row."""
 
         def log_event(event: Event) -> None:
             agent, amount, detail = event.log_row()

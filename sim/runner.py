@@ -177,8 +177,6 @@ class _Run:
         sio.write_json(self.run_dir / "summary.json", self.summary(status))
 
     def finish(self, status: str, error: str | None) -> RunResult:
-        from sim.report import write_report
-
         self.checkpoint(status)
         self.manifest.update(
             status=status,
@@ -188,13 +186,30 @@ class _Run:
             provenance=self.recorder.provenance_data,
             finished_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
+        report_error = self._write_report()
+        if report_error is not None:
+            # a run without its report is not ok: say so in every file the run leaves
+            self.checkpoint("failed")
+            joined = report_error if error is None else f"{error}; {report_error}"
+            self.manifest.update(status="failed", error=joined)
+        sio.write_json(self.run_dir / "manifest.json", self.manifest)
+        if report_error is not None and status == "ok":
+            raise RunError(f"{self.run_dir}: {report_error} (results kept, status failed)")
+        summary = self.summary(self.manifest["status"])
+        return RunResult(
+            self.run_dir, summary["status"], summary["kpis"], summary["claims"], self.manifest
+        )
+
+    def _write_report(self) -> str | None:
+        """Write ``report.html``; the reason it could not be written, or None."""
+        from sim.report import write_report
+
         try:
             write_report(self.run_dir, self.recorder, self.manifest)
-        except Exception:
+        except Exception as exc:
             log.exception("could not write report.html")
-        sio.write_json(self.run_dir / "manifest.json", self.manifest)
-        summary = self.summary(status)
-        return RunResult(self.run_dir, status, summary["kpis"], summary["claims"], self.manifest)
+            return f"report.html not written: {type(exc).__name__}: {exc}"
+        return None
 
 
 def run_scenario(

@@ -1,4 +1,4 @@
-"""Reading scenario YAML, applying ``--set`` overrides and turning validation errors into one line."""
+"""Reading scenario YAML, applying ``--set`` overrides, validation errors as one line each."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, overload
 
 E = TypeVar("E", bound="Event")
 Handler = Callable[[Any], None]
@@ -56,7 +56,13 @@ class EventBus:
         self._subscriptions: list[tuple[type[Event], Handler]] = []
         self._routes: dict[type[Event], tuple[Handler, ...]] = {}
 
-    def subscribe(self, handler: Callable[[E], None], kind: type[E] = Event) -> None:  # type: ignore[assignment]
+    @overload
+    def subscribe(self, handler: Callable[[Event], None]) -> None: ...
+
+    @overload
+    def subscribe(self, handler: Callable[[E], None], kind: type[E]) -> None: ...
+
+    def subscribe(self, handler: Handler, kind: type[Event] = Event) -> None:
         """Call ``handler(event)`` for every emitted event that is an instance of ``kind``."""
         self._subscriptions.append((kind, handler))
         self._routes.clear()

@@ -1,4 +1,4 @@
-"""Sweeps: points × seeds on worker processes and on a real Dask scheduler; finished runs skipped."""
+"""Sweeps: points × seeds on worker processes and on a real Dask scheduler; reruns skip."""
 
 import textwrap
 

@@ -113,3 +113,20 @@ def test_config_object_with_overrides(tmp_path, use_case):
     config = sim.load_scenario(SCENARIO)
     result = sim.run_scenario(config, overrides=["months=1"], out=tmp_path, progress=False)
     assert result.manifest["config"]["months"] == 1
+
+
+def test_a_report_that_cannot_be_written_fails_the_run(tmp_path, use_case, monkeypatch):
+    use_case(probe_case)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("sim.report.write_report", broken)
+    with pytest.raises(RunError, match=r"report\.html not written: OSError"):
+        sim.run_scenario(SCENARIO, out=tmp_path, progress=False)
+    (run_dir,) = tmp_path.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert "No space left on device" in manifest["error"]
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
+    assert not (run_dir / "report.html").exists()
