@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Literal, Self
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
 from sim.config.equipment_leasing import EquipmentLeasingConfig
-from sim.config.loader import apply_overrides, format_validation_error, load_scenario, read_yaml
+from sim.config.loader import apply_overrides, format_validation_error, load_model, read_yaml
 from sim.config.merchant_credit import MerchantCreditConfig
 from sim.config.supply_chain import SupplyChainConfig
 from sim.kernel.calendar import Calendar, month_end_days
@@ -74,6 +76,25 @@ class ScenarioConfig(Frozen):
         """Stable hash of the resolved config (provenance; seed included)."""
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any],
+    *,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+) -> ScenarioConfig:
+    """Parse a scenario (a YAML path or a mapping) into a validated, frozen ``ScenarioConfig``.
+
+    Args:
+        source: a YAML file path or an already-loaded mapping.
+        seed: replaces the scenario's ``seed`` when given.
+        overrides: ``a.b.c=value`` strings applied before validation.
+
+    Raises:
+        ScenarioError: the file or any key is invalid; the message names key, value and rule.
+    """
+    return load_model(ScenarioConfig, source, seed=seed, overrides=overrides)
 
 
 __all__ = [

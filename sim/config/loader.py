@@ -6,15 +6,14 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.kernel.errors import ScenarioError
 
-if TYPE_CHECKING:
-    from sim.config import ScenarioConfig
+M = TypeVar("M", bound=BaseModel)
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -136,15 +135,17 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def load_scenario(
+def load_model(
+    model: type[M],
     source: str | Path | Mapping[str, Any],
     *,
     seed: int | None = None,
     overrides: Sequence[str] = (),
-) -> ScenarioConfig:
-    """Parse a scenario (path or mapping) into a validated, frozen ``ScenarioConfig``.
+) -> M:
+    """Parse a scenario (path or mapping) into a validated, frozen ``model``.
 
     Args:
+        model: the schema to validate against (``ScenarioConfig``).
         source: a YAML file path or an already-loaded mapping.
         seed: replaces the scenario's ``seed`` when given.
         overrides: ``a.b.c=value`` strings applied before validation.
@@ -152,13 +153,11 @@ def load_scenario(
     Raises:
         ScenarioError: the file or any key is invalid; the message names key, value and rule.
     """
-    from sim.config import ScenarioConfig
-
     data = read_yaml(source) if isinstance(source, str | Path) else _deep_copy(source)
     data = apply_overrides(data, overrides)
     if seed is not None:
         data["seed"] = seed
     try:
-        return ScenarioConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, ScenarioConfig)) from None
+        raise ScenarioError(format_validation_error(exc, model)) from None
