@@ -8,8 +8,9 @@ from typing import Self
 
 from products.telemetry.frame import TickFrame, frames_from_items
 from products.telemetry.intake import TickCollector
-from products.telemetry.monitor import DeviceMonitor, MonitorRules
+from products.telemetry.monitor import DeviceMonitor
 from products.telemetry.port import Alert, AlertSink, DeviceSpec, TelemetryStats
+from products.telemetry.rules import MonitorRules
 from products.telemetry.schema import ReadingBatch
 
 DEFAULT_MAX_PAYLOAD_BYTES = 65_536

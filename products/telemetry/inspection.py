@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from products.telemetry.base import DEFAULT_MAX_PAYLOAD_BYTES, MonitoredTelemetry
-from products.telemetry.monitor import MonitorRules
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
+from products.telemetry.rules import MonitorRules
 from products.telemetry.schema import ReadingBatch
-
-HOURS_PER_DAY = 24
+from sim.kernel.calendar import HOURS_PER_DAY
 
 
 def snapshot(batch: ReadingBatch, index: int = -1) -> ReadingBatch:

@@ -10,108 +10,23 @@ tick, whatever the fleet size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from products.telemetry.frame import TickFrame, frames_from_items
 from products.telemetry.port import Alert, DeviceSpec
+from products.telemetry.rules import (
+    ARREARS_IDLE,
+    FAULT,
+    FUEL_RATE,
+    GEOFENCE,
+    IDLE,
+    RULES,
+    MonitorRules,
+)
 from products.telemetry.schema import ReadingBatch
 
-IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE = (
-    "idle",
-    "geofence",
-    "fuel_rate",
-    "fault",
-    "arrears_idle",
-)
-RULES = (IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE)
 _EPS_HOURS = 1e-6
-
-Polygon = tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class Geofence:
-    """Allowed region: the union of polygons given as ``(lat, lon)`` vertices."""
-
-    polygons: tuple[Polygon, ...]
-
-    @classmethod
-    def box(cls, lat_min: float, lat_max: float, lon_min: float, lon_max: float) -> Geofence:
-        """A lat/lon rectangle (the seed article's 30–40°N, 110–120°E is one)."""
-        corners = ((lat_min, lon_min), (lat_min, lon_max), (lat_max, lon_max), (lat_max, lon_min))
-        return cls((corners,))
-
-    def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Boolean array: which points lie inside (or on the edge of) any polygon."""
-        inside = np.zeros(np.shape(lat), dtype=bool)
-        for polygon in self.polygons:
-            box = _rectangle(polygon)
-            if box is None:
-                inside |= _in_polygon(polygon, lat, lon)
-            else:
-                inside |= (box[0] <= lat) & (lat <= box[1]) & (box[2] <= lon) & (lon <= box[3])
-        return inside
-
-
-def _rectangle(polygon: Polygon) -> tuple[float, float, float, float] | None:
-    """``(lat_min, lat_max, lon_min, lon_max)`` if ``polygon`` is an axis-aligned rectangle.
-
-    For such a polygon :func:`_in_polygon` gives exactly the closed box: an edge's tolerance
-    band never applies because a point within an axis-parallel edge's extent lies on its line.
-    """
-    corners = {(float(a), float(b)) for a, b in polygon}
-    lats, lons = sorted({a for a, _ in corners}), sorted({b for _, b in corners})
-    if len(polygon) != 4 or len(corners) != 4 or len(lats) != 2 or len(lons) != 2:
-        return None
-    if not all(np.isfinite(v) for v in (*lats, *lons)):
-        return None
-    edges = zip(polygon, (*polygon[1:], polygon[0]), strict=True)
-    if not all((p[0] == q[0]) != (p[1] == q[1]) for p, q in edges):
-        return None
-    return lats[0], lats[1], lons[0], lons[1]
-
-
-def _in_polygon(polygon: Polygon, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Even-odd ray casting along the longitude axis, edges counted as inside."""
-    vertices = np.asarray(polygon, dtype=np.float64)
-    inside = np.zeros(np.shape(lat), dtype=bool)
-    on_edge = np.zeros(np.shape(lat), dtype=bool)
-    for (lat1, lon1), (lat2, lon2) in zip(vertices, np.roll(vertices, -1, axis=0), strict=True):
-        cross = (lon2 - lon1) * (lat - lat1) - (lat2 - lat1) * (lon - lon1)
-        within = (np.minimum(lat1, lat2) <= lat) & (lat <= np.maximum(lat1, lat2))
-        within &= (np.minimum(lon1, lon2) <= lon) & (lon <= np.maximum(lon1, lon2))
-        on_edge |= within & (np.abs(cross) < 1e-12)
-        if lat1 == lat2:
-            continue
-        straddles = (lat1 > lat) != (lat2 > lat)
-        lon_at = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
-        inside ^= straddles & (lon < lon_at)
-    return inside | on_edge
-
-
-@dataclass(frozen=True)
-class MonitorRules:
-    """Rule thresholds (the scenario's ``telemetry.rules`` section).
-
-    Attributes:
-        idle_hours: alert when no productive hour for longer than this.
-        geofence: allowed region; leaving it alerts.
-        fuel_min_engine_hours: fuel rate is judged only over intervals with this many engine hours.
-        fault_codes: codes that alert; empty = every code.
-        arrears_days: days past due from which ``arrears_idle`` applies.
-        arrears_idle_hours: idle hours that, with arrears, raise ``arrears_idle``.
-        enabled: rule names in force.
-    """
-
-    idle_hours: float = 24.0
-    geofence: Geofence = field(default_factory=lambda: Geofence.box(30.0, 40.0, 110.0, 120.0))
-    fuel_min_engine_hours: float = 0.5
-    fault_codes: frozenset[str] = frozenset()
-    arrears_days: int = 30
-    arrears_idle_hours: float = 72.0
-    enabled: frozenset[str] = frozenset(RULES)
 
 
 class DeviceMonitor:
@@ -119,7 +34,7 @@ class DeviceMonitor:
 
     Args:
         devices: the fleet (fixes each device's row and fuel ceiling).
-        rules: thresholds.
+        rules: thresholds (the scenario's ``telemetry.rules`` section).
     """
 
     def __init__(self, devices: Sequence[DeviceSpec], rules: MonitorRules) -> None:
@@ -186,7 +101,7 @@ class DeviceMonitor:
         dpd = self._days_past_due[rows][:, None]
         conditions = {
             IDLE: (gap > r.idle_hours, gap),
-            GEOFENCE: (~r.geofence.contains(cols["lat"], cols["lon"]), cols["lat"]),
+            GEOFENCE: (~r.allowed_region.contains(cols["lat"], cols["lon"]), cols["lat"]),
             FUEL_RATE: self._fuel_condition(rows, cols),
             ARREARS_IDLE: (
                 (dpd >= r.arrears_days) & (gap > r.arrears_idle_hours),

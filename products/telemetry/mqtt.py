@@ -33,8 +33,8 @@ from products.telemetry.broker import (
     credential,
 )
 from products.telemetry.intake import device_topic
-from products.telemetry.monitor import MonitorRules
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
+from products.telemetry.rules import MonitorRules
 from products.telemetry.schema import ReadingBatch, encode_payloads
 from sim.kernel.errors import BrokerError
 

@@ -1,43 +1,39 @@
 """The leasing bank: receives device alerts (it is the telemetry port's sink) and acts.
 
-Actions, each switched and sized by ``bank:`` policies in the scenario: **call** the lessee on
-idle-type alerts (the maker's dealer network may then find the machine a job), **restructure**
-arrears once (unless the bank has seen misuse), **remote lock** a machine in arrears or out of
-its region (telemetry mode only), and **repossess** on default (> 90 days past due) or when a
-lock does not bring payment. Recovery is faster and surer when the machine can be located.
+This is where an MQTT alert becomes a bank action. Actions, each switched and sized by ``bank:``
+policies in the scenario: **call** the lessee on idle-type alerts (the maker's dealer network may
+then find the machine a job), **restructure** arrears once (unless the bank has seen misuse),
+**remote lock** a machine in arrears or out of its region (telemetry mode only), and **repossess**
+on default (more than ``lease.default_after_days_past_due`` days past due) or when a lock does not
+bring payment. Recovery is faster and surer when the machine can be located. Every action is
+emitted as a typed event (:mod:`agents.equipment_leasing.events`).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
-from agents.leasing.book import ACTIVE, LOST, REPOSSESSING, YARD, LeaseBook
-from agents.leasing.operations import DayDraws
+from agents.equipment_leasing.book import ACTIVE, LOST, REPOSSESSING, YARD, LeaseBook
+from agents.equipment_leasing.events import (
+    AlertSeen,
+    Call,
+    Default,
+    NewLease,
+    RemoteLock,
+    Repossession,
+    Restructure,
+)
+from agents.equipment_leasing.lessees import Lessees
+from agents.equipment_leasing.operations import DayDraws
+from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from products.telemetry.port import Alert
-from sim.config.equipment_leasing import EquipmentLeasingConfig
+from sim.kernel.calendar import HOURS_PER_DAY
+from sim.kernel.events import Event
 
-
-@dataclass
-class LeaseOutcome:
-    """Per-lease record for alert lead time and precision/recall."""
-
-    first_alert_hours: dict[str, float] = field(default_factory=dict)
-    default_day: int | None = None
-
-
-@dataclass
-class BankEvent:
-    """Something the bank did, for the recorder."""
-
-    t_hours: float
-    kind: str
-    device: str
-    amount: float | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+#: "Never called" (a call cools down from this day).
+NEVER_CALLED_DAY = -(10**6)
 
 
 class LeasingBank:
@@ -46,29 +42,36 @@ class LeasingBank:
     Args:
         cfg: the case config.
         book: the lease book it manages.
+        lessees: who holds which lease (defaults end a lessee, re-leasing starts one).
         telemetry: whether the bank has GPS/telemetry (remote lock, precise location).
+        emit: where the bank's events go (the model's ``emit``).
     """
 
-    def __init__(self, cfg: EquipmentLeasingConfig, book: LeaseBook, telemetry: bool) -> None:
+    def __init__(
+        self,
+        cfg: EquipmentLeasingConfig,
+        book: LeaseBook,
+        lessees: Lessees,
+        telemetry: bool,
+        emit: Callable[[Event], None],
+    ) -> None:
         self.cfg, self.policy, self.book, self.telemetry = cfg, cfg.bank, book, telemetry
+        self.lessees, self.emit = lessees, emit
         self.inbox: list[Alert] = []
-        self.outcomes: dict[tuple[int, int], LeaseOutcome] = {}
-        self.counts: Counter[str] = Counter()
-        self.money: defaultdict[str, float] = defaultdict(float)
-        self.events: list[BankEvent] = []
         self.known_outside = np.zeros(book.n, dtype=bool)
         self.blocked = np.zeros(book.n, dtype=bool)
         self._pending_exposure: dict[int, float] = {}
-        self.last_call_day = np.full(book.n, -(10**6), dtype=np.int64)
+        self.last_call_day = np.full(book.n, NEVER_CALLED_DAY, dtype=np.int64)
         self._slot = {device_id: i for i, device_id in enumerate(book.devices.device_ids)}
+        self.default_reason = f"default_{cfg.lease.default_after_days_past_due}_days"
 
     def send_alert(self, alert: Alert) -> None:
         """AlertSink: queue the alert for today's actions."""
         self.inbox.append(alert)
 
-    def outcome(self, i: int) -> LeaseOutcome:
-        """The record of the current lease of slot ``i``."""
-        return self.outcomes.setdefault((i, int(self.book.lease_no[i])), LeaseOutcome())
+    def forget(self, i: int) -> None:
+        """A new lease on slot ``i``: what the bank knew of the previous lessee no longer holds."""
+        self.known_outside[i] = self.blocked[i] = False
 
     def act(self, day: int, dpd: np.ndarray, draws: DayDraws) -> None:
         """Handle today's alerts, apply the arrears policies, progress recoveries."""
@@ -76,17 +79,28 @@ class LeasingBank:
         self._arrears_policies(day, dpd)
         self._recoveries(day, draws)
 
+    def _device(self, i: int) -> str:
+        return self.book.devices.device_ids[i]
+
     def _handle_alerts(self, day: int, draws: DayDraws) -> None:
         inbox, self.inbox = self.inbox, []
         for alert in inbox:
-            self.counts[f"alerts_{alert.rule}"] += 1
             i = self._slot[alert.device_id]
-            self._log(
-                alert.t_hours, "alert", i, rule=alert.rule, value=alert.value, detail=alert.detail
+            active = bool(self.book.status[i] == ACTIVE)
+            self.emit(
+                AlertSeen(
+                    t_hours=alert.t_hours,
+                    agent=alert.device_id,
+                    rule=alert.rule,
+                    value=alert.value,
+                    detail=alert.detail,
+                    slot=i,
+                    lease_no=int(self.book.lease_no[i]),
+                    on_active_lease=active,
+                )
             )
-            if self.book.status[i] != ACTIVE:
+            if not active:
                 continue
-            self.outcome(i).first_alert_hours.setdefault(alert.rule, alert.t_hours)
             self.blocked[i] |= alert.rule in self.policy.restructure_blocked_by
             self.known_outside[i] |= alert.rule == "geofence"
             cooled = day - self.last_call_day[i] >= self.policy.call_cooldown_days
@@ -95,18 +109,23 @@ class LeasingBank:
 
     def _call(self, day: int, i: int, draws: DayDraws) -> None:
         self.last_call_day[i] = day
-        self.counts["calls"] += 1
-        self.money["call_costs_cny"] += self.policy.call_cost_cny
         matched = draws.u["match"][i] < self.policy.work_match_probability
         if matched and not self.book.relocated[i]:
             self.book.matched_days_left[i] = self.policy.matched_job_days
-        self._log(day * 24.0, "call", i, matched=bool(matched))
+        self.emit(
+            Call(
+                t_hours=day * float(HOURS_PER_DAY),
+                agent=self._device(i),
+                matched=bool(matched),
+                cost_cny=self.policy.call_cost_cny,
+            )
+        )
 
     def _arrears_policies(self, day: int, dpd: np.ndarray) -> None:
         p, book = self.policy, self.book
         active = book.status == ACTIVE
         for i in np.flatnonzero(active & (dpd > self.cfg.lease.default_after_days_past_due)):
-            self._terminate(day, int(i), "default_90_days")
+            self._terminate(day, int(i), self.default_reason)
         active = book.status == ACTIVE
         overdue_lock = book.locked & (day - book.locked_since >= p.lock_to_repossess_days)
         for i in np.flatnonzero(active & overdue_lock):
@@ -121,8 +140,8 @@ class LeasingBank:
         can_restructure = (book.restructures < p.restructure_max) & ~self.blocked & ~book.locked
         for i in np.flatnonzero(active & can_restructure & (dpd >= p.restructure_after_days)):
             amount = book.restructure(int(i))
-            self.counts["restructures"] += 1
-            self._log(day * 24.0, "restructure", int(i), amount)
+            t = day * float(HOURS_PER_DAY)
+            self.emit(Restructure(t_hours=t, agent=self._device(int(i)), amount=amount))
         dpd = book.days_past_due(day)
         if self.telemetry:
             for i in np.flatnonzero(active & ~book.locked & (dpd >= p.lock_after_days)):
@@ -130,23 +149,29 @@ class LeasingBank:
 
     def _lock(self, day: int, i: int, reason: str) -> None:
         self.book.locked[i], self.book.locked_since[i] = True, day
-        self.counts["remote_locks"] += 1
-        self._log(day * 24.0, "remote_lock", i, reason=reason)
+        t = day * float(HOURS_PER_DAY)
+        self.emit(RemoteLock(t_hours=t, agent=self._device(i), reason=reason))
 
     def _terminate(self, day: int, i: int, reason: str) -> None:
-        """Default: the lease ends and repossession starts."""
-        book = self.book
+        """Default: the lease ends, the lessee exits and repossession starts."""
+        book, p = self.book, self.policy
         exposure = book.exposure_cny(i)
-        self.money["exposure_cny"] += exposure
-        self.counts["defaults"] += 1
-        self.outcome(i).default_day = day
         book.status[i], book.locked[i] = REPOSSESSING, False
-        p = self.policy
         book.status_days_left[i] = (
             p.repossess_days_with_gps if self.telemetry else p.repossess_days_without_gps
         )
         self._pending_exposure[i] = exposure
-        self._log(day * 24.0, "default", i, exposure, reason=reason)
+        self.lessees.exit(i)
+        self.emit(
+            Default(
+                t_hours=day * float(HOURS_PER_DAY),
+                agent=self._device(i),
+                amount=exposure,
+                reason=reason,
+                slot=i,
+                lease_no=int(book.lease_no[i]),
+            )
+        )
 
     def _recoveries(self, day: int, draws: DayDraws) -> None:
         book = self.book
@@ -155,10 +180,10 @@ class LeasingBank:
         for i in np.flatnonzero((book.status == REPOSSESSING) & (book.status_days_left == 0)):
             self._repossess(day, int(i), draws.u["locate"][i])
         for i in np.flatnonzero((book.status == YARD) & (book.status_days_left == 0)):
-            book.start_lease(int(i), int(book.lease_no[i]) + 1, day)
-            self.counts["new_leases"] += 1
-            self.known_outside[i] = self.blocked[i] = False
-            self._log(day * 24.0, "new_lease", int(i), lease_no=int(book.lease_no[i]))
+            lessee = self.lessees.start(int(i), int(book.lease_no[i]) + 1, day)
+            self.forget(int(i))
+            t = day * float(HOURS_PER_DAY)
+            self.emit(NewLease(t_hours=t, agent=self._device(int(i)), lease_no=lessee.lease_no))
 
     def _locate_probability(self, i: int) -> float:
         p = self.policy
@@ -176,21 +201,17 @@ class LeasingBank:
         value = book.value_cny(i, day) * (1 - p.resale_haircut) if located else 0.0
         exposure = self._pending_exposure.pop(i, 0.0)
         recovered = min(max(0.0, value - p.repossession_cost_cny), exposure)
-        self.money["recovered_cny"] += recovered
-        self.money["repossession_costs_cny"] += p.repossession_cost_cny
-        self.counts["repossessions" if located else "devices_lost"] += 1
         book.status[i] = YARD if located else LOST
         book.status_days_left[i] = p.release_delay_days
         book.relocated[i] = False
         book.site_lat[i], book.site_lon[i] = book.devices.home_lat[i], book.devices.home_lon[i]
-        exposure = self._pending_exposure.pop(i, 0.0)
-        self._log(
-            day * 24.0, "repossession", i, recovered, located=bool(located), exposure_cny=exposure
-        )
-
-    def _log(
-        self, t_hours: float, kind: str, i: int, amount: float | None = None, **detail: Any
-    ) -> None:
-        self.events.append(
-            BankEvent(t_hours, kind, self.book.devices.device_ids[i], amount, detail)
+        self.emit(
+            Repossession(
+                t_hours=day * float(HOURS_PER_DAY),
+                agent=self._device(i),
+                amount=recovered,
+                located=bool(located),
+                exposure_cny=exposure,
+                cost_cny=p.repossession_cost_cny,
+            )
         )

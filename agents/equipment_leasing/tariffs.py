@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config.equipment_leasing import LeaseConfig, UsagePricing
+from agents.equipment_leasing.schema import LeaseConfig, UsagePricing
 
 
 def annuity_cny(principal_cny: np.ndarray, rate_annual: float, months: int) -> np.ndarray:

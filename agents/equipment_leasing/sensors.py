@@ -4,18 +4,25 @@ Engine hours run from the shift start; every engine hour splits into productive 
 time by the lessee's idle share; fuel follows the class's rate per productive hour and the
 idling rate, plus any misuse. Counters are cumulative over the device's life, as on a real
 telematics unit, and keep counting across leases.
+
+The sensors stay numpy arrays of ``(devices, 24)`` hourly columns rather than one agent each:
+every device produces 24 readings a day whatever it does, and a Python call per device and hour
+would cost far more than a few array operations per day, for no behaviour of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from agents.leasing.operations import DayUsage
-from agents.leasing.population import DeviceTraits
+from agents.equipment_leasing.operations import DayUsage
+from agents.equipment_leasing.population import DeviceTraits
+from agents.equipment_leasing.schema import FleetConfig
 from products.telemetry.schema import ReadingBatch
+from sim.kernel.calendar import HOURS_PER_DAY
 
-HOURS = np.arange(24, dtype=np.float64)
-FAULT_HOURS_AFTER_SHIFT_START = (1, 2)
+HOURS = np.arange(HOURS_PER_DAY, dtype=np.float64)
 
 
 class Sensors:
@@ -23,16 +30,14 @@ class Sensors:
 
     Args:
         devices: the fleet.
-        shift_start_hour: hour of day the engines start.
-        idle_fuel_litres_per_hour: fuel burnt per idle hour.
+        fleet: the fleet section (shift start, idle fuel, when faults show).
     """
 
-    def __init__(
-        self, devices: DeviceTraits, shift_start_hour: int, idle_fuel_litres_per_hour: float
-    ) -> None:
+    def __init__(self, devices: DeviceTraits, fleet: FleetConfig) -> None:
         self.devices = devices
-        self.start = shift_start_hour
-        self.idle_fuel = idle_fuel_litres_per_hour
+        self.start = fleet.shift_start_hour
+        self.idle_fuel = fleet.idle_fuel_litres_per_hour
+        self.fault_hours = fleet.fault_hours_after_shift_start
         n = devices.count
         self.operating_hours = np.zeros(n)
         self.idle_hours = np.zeros(n)
@@ -71,11 +76,9 @@ class Sensors:
         """Split a day's columns into send windows: one list of batches per tick."""
         by_device: dict[int, list[tuple[int, str]]] = {}
         for i, code in faults:
-            by_device.setdefault(i, []).extend(
-                (self.start + h, code) for h in FAULT_HOURS_AFTER_SHIFT_START
-            )
+            by_device.setdefault(i, []).extend((self.start + h, code) for h in self.fault_hours)
         ticks = []
-        for w, lo in enumerate(range(0, 24, send_every_hours)):
+        for w, lo in enumerate(range(0, HOURS_PER_DAY, send_every_hours)):
             hi = lo + send_every_hours
             ticks.append(
                 [
@@ -86,9 +89,15 @@ class Sensors:
         return ticks
 
     def _batch(
-        self, i: int, cols: dict[str, np.ndarray], lo: int, hi: int, tick: int, faults: object
+        self,
+        i: int,
+        cols: dict[str, np.ndarray],
+        lo: int,
+        hi: int,
+        tick: int,
+        faults: Sequence[tuple[int, str]],
     ) -> ReadingBatch:
-        pairs = tuple((h - lo, code) for h, code in faults if lo <= h < hi)  # type: ignore[attr-defined]
+        pairs = tuple((h - lo, code) for h, code in faults if lo <= h < hi)
         return ReadingBatch(
             device_id=self.devices.device_ids[i],
             tick=tick,

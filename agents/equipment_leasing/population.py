@@ -11,11 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.equipment_leasing import EquipmentLeasingConfig
+from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from sim.kernel.rng import SeedTree
-
-INTENSITY_SD = 0.25
-INITIAL_AGE_YEARS_MAX = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def build_devices(cfg: EquipmentLeasingConfig, seeds: SeedTree) -> DeviceTraits:
         class_index=idx,
         home_lat=rng.uniform(region.lat_min, region.lat_max, n),
         home_lon=rng.uniform(region.lon_min, region.lon_max, n),
-        age_years_at_start=rng.uniform(0, INITIAL_AGE_YEARS_MAX, n),
+        age_years_at_start=rng.uniform(0, cfg.fleet.initial_age_years_max, n),
         **attr,
     )
 
@@ -85,9 +82,10 @@ def draw_lessee(
     lo, hi = cfg.fleet.idle_share_range
     delay_lo, delay_hi = cfg.lessee.client_payment_delay_days
     elapsed = int(rng.integers(0, cfg.lease.tenor_months)) if lease_no == 0 else 0
+    sd = cfg.lessee.intensity_sd
     return LesseeTraits(
         idle_share=float(rng.uniform(lo, hi)),
         payment_delay_days=int(rng.integers(delay_lo, delay_hi + 1)),
-        intensity=float(rng.lognormal(-(INTENSITY_SD**2) / 2, INTENSITY_SD)),
+        intensity=float(rng.lognormal(-(sd**2) / 2, sd)),
         months_elapsed=elapsed,
     )

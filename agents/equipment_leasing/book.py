@@ -4,43 +4,45 @@ Rent is billed on the first day of each calendar month for the month before (usa
 that month's engine hours). Lessees pay oldest dues first from positive cash; client payments
 reach them after their own payment delay (receivables ring). A lessee that has moved its
 machine away (``relocated``) stops paying; a locked lessee pays only to clear all arrears.
+
+The book is vectorised (one numpy row per device slot) because billing, payment allocation and
+arrears run over the whole fleet every day; the lessee agents
+(:class:`~agents.equipment_leasing.lessees.Lessee`) are views onto their row.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from agents.leasing.population import DeviceTraits, draw_lessee
-from agents.leasing.tariffs import Tariff, lease_annuity_cny
-from sim.config.equipment_leasing import EquipmentLeasingConfig
-from sim.kernel.rng import SeedTree
+from agents.equipment_leasing.population import DeviceTraits, LesseeTraits
+from agents.equipment_leasing.schema import EquipmentLeasingConfig
+from agents.equipment_leasing.tariffs import Tariff, lease_annuity_cny
 
 ACTIVE, REPOSSESSING, YARD, LOST = 0, 1, 2, 3
-DAYS_PER_MONTH = 30.4
-PAID_EPS_CNY = 1.0
-SITE_SPREAD_DEGREES = 0.3
+#: Depreciation is quoted per year of 365 days.
+DAYS_PER_YEAR = 365.0
+#: A due date no lease reaches (days past due are 0 when nothing is owed).
+NEVER_DUE_DAY = 10**9
 
 
 class LeaseBook:
-    """State of every lease (index i = device slot i).
+    """State of every lease (index i = device slot i); leases start with :meth:`start_lease`.
 
     Args:
         cfg: the case config.
         devices: the fleet.
-        seeds: the case seed tree (lessee traits per lease come from it).
         tariff: the mode's rent rule.
-        month_start_days: sim day on which each calendar month starts (index = month).
+        month_start_days: sim day on which each report month starts (index = month).
     """
 
     def __init__(
         self,
         cfg: EquipmentLeasingConfig,
         devices: DeviceTraits,
-        seeds: SeedTree,
         tariff: Tariff,
         month_start_days: list[int],
     ) -> None:
-        self.cfg, self.devices, self.seeds, self.tariff = cfg, devices, seeds, tariff
+        self.cfg, self.devices, self.tariff = cfg, devices, tariff
         self.month_start_days = np.array(month_start_days)
         n, ring = devices.count, cfg.lessee.client_payment_delay_days[1] + 1
         self.annuity = lease_annuity_cny(devices.price_cny, cfg.lease)
@@ -65,8 +67,6 @@ class LeaseBook:
         self.status_days_left = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
         self.age_years_at_day0 = devices.age_years_at_start.copy()
-        for i in range(n):
-            self.start_lease(i, 0, day=0)
 
     @property
     def n(self) -> int:
@@ -78,9 +78,8 @@ class LeaseBook:
         lessee = self.cfg.lessee
         return self.annuity[i] + lessee.operator_cost_cny_per_month + lessee.overhead_cny_per_month
 
-    def start_lease(self, i: int, lease_no: int, day: int) -> None:
-        """A new lessee takes device ``i`` (lease 0: the lease already running at day 0)."""
-        traits = draw_lessee(self.cfg, self.seeds, i, lease_no)
+    def start_lease(self, i: int, lease_no: int, day: int, traits: LesseeTraits) -> None:
+        """A new lessee of ``traits`` takes device ``i`` (lease 0: already running at day 0)."""
         self.status[i], self.lease_no[i], self.lease_start_day[i] = ACTIVE, lease_no, day
         self.months_elapsed[i] = traits.months_elapsed
         self.idle_share[i], self.intensity[i] = traits.idle_share, traits.intensity
@@ -97,7 +96,7 @@ class LeaseBook:
 
     def replace_device(self, i: int, day: int) -> None:
         """A matured lease: the lessee keeps its machine; a new one (age 0) fills the slot."""
-        self.age_years_at_day0[i] = -day / 365.0
+        self.age_years_at_day0[i] = -day / DAYS_PER_YEAR
 
     def expected_daily_revenue_cny(self, i: int) -> float:
         """Client revenue per day at average demand (pre-fills the receivables pipeline)."""
@@ -109,9 +108,9 @@ class LeaseBook:
 
     def days_past_due(self, day: int) -> np.ndarray:
         """Days since the due date of each lease's oldest unpaid rent (0 when current)."""
-        owing = self.unpaid > PAID_EPS_CNY
+        owing = self.unpaid > self.cfg.lease.settled_below_cny
         first = np.argmax(owing, axis=1)
-        due = np.append(self.month_start_days, 10**9)[first]
+        due = np.append(self.month_start_days, NEVER_DUE_DAY)[first]
         return np.where(owing.any(axis=1), np.maximum(day - due, 0), 0)
 
     def arrears_cny(self) -> np.ndarray:
@@ -176,7 +175,7 @@ class LeaseBook:
 
     def value_cny(self, i: int, day: int) -> float:
         """Market value of device ``i`` today (straight-line depreciation)."""
-        age = self.age_years_at_day0[i] + day / 365.0
+        age = self.age_years_at_day0[i] + day / DAYS_PER_YEAR
         return float(
             self.devices.price_cny[i] * max(0.0, 1 - self.cfg.lease.depreciation_per_year * age)
         )

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.leasing.book import ACTIVE, SITE_SPREAD_DEGREES, LeaseBook
-from sim.config.equipment_leasing import EquipmentLeasingConfig
+from agents.equipment_leasing.book import ACTIVE, LeaseBook
+from agents.equipment_leasing.schema import EquipmentLeasingConfig
+from sim.kernel.calendar import HOURS_PER_DAY
 
 DRAW_ROWS = (
     "project",
@@ -65,7 +66,7 @@ class Operations:
 
     def __init__(self, cfg: EquipmentLeasingConfig, book: LeaseBook) -> None:
         self.cfg, self.book = cfg, book
-        self.max_hours = 24.0 - cfg.fleet.shift_start_hour
+        self.max_hours = float(HOURS_PER_DAY - cfg.fleet.shift_start_hour)
 
     def distressed(self, dpd: np.ndarray) -> np.ndarray:
         """Lessees behind on rent or out of cash."""
@@ -98,7 +99,7 @@ class Operations:
         starts = ~book.project_active & (u < demand / d.gap_days_mean)
         book.project_active = (book.project_active & ~ends) | starts
         moving = starts & ~book.relocated
-        spread = SITE_SPREAD_DEGREES
+        spread = self.cfg.fleet.site_spread_degrees
         book.site_lat = np.where(
             moving, book.devices.home_lat + (2 * draws.u["site_lat"] - 1) * spread, book.site_lat
         )
@@ -110,9 +111,11 @@ class Operations:
         d, book = self.cfg.demand, self.book
         can_work = (book.status == ACTIVE) & ~book.locked
         workday = draws.u["workday"] < d.workday_probability
-        typical = d.engine_hours_per_workday * season * min(demand, 2.0)
+        typical = d.engine_hours_per_workday * season * min(demand, d.demand_multiplier_cap)
         project = np.clip(
-            typical * book.intensity + d.engine_hours_sd * draws.z, 0.5, self.max_hours
+            typical * book.intensity + d.engine_hours_sd * draws.z,
+            d.project_min_engine_hours,
+            self.max_hours,
         )
         on_project = can_work & workday & (book.project_active | book.relocated)
         hours = np.where(on_project, project, 0.0)
@@ -132,7 +135,7 @@ class Operations:
         lo, hi = d.spot_margin_cny_per_hour
         margin = lo + (hi - lo) * draws.u["spot_margin"]
         marginal = book.tariff.marginal_cny_per_hour(book.annuity, book.hours_month)
-        offered = draws.u["spot"] < d.spot_job_probability * min(season, 1.0)
+        offered = draws.u["spot"] < d.spot_job_probability * min(season, d.spot_season_cap)
         return offered & (margin > marginal)
 
     def _relocations(self, draws: DayDraws, stressed: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""Schema of the ``equipment_leasing:`` section (case 3: IoT equipment finance leasing).
+"""Schema of the ``equipment_leasing:`` section (case 3: IoT equipment finance leasing), whole.
 
-Defaults cite rows of CALIBRATION.md (case 3) in ``scenarios/equipment_leasing.yaml``; the rest
-are free parameters with documented ranges. Money is in CNY.
+Defaults cite rows of docs/calibration.md (case 3) in ``scenarios/equipment_leasing.yaml``; the
+rest are free parameters with documented ranges. Money is in CNY. The monitor's rule section is
+the telemetry product's own :class:`~products.telemetry.rules.MonitorRules`, embedded as is.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from products.telemetry.rules import MonitorRules, RuleName
 from sim.kernel.schema import Frozen, Shock
-
-RuleName = Literal["idle", "geofence", "fuel_rate", "fault", "arrears_idle"]
-LatLon = tuple[float, float]
 
 
 class EquipmentClass(Frozen):
@@ -77,6 +76,13 @@ class FleetConfig(Frozen):
     idle_share_range: tuple[float, float] = (0.40, 0.50)
     idle_fuel_litres_per_hour: float = Field(default=4.0, ge=0)
     shift_start_hour: int = Field(default=7, ge=0, le=23)
+    initial_age_years_max: float = Field(default=2.0, ge=0, description="fleet age at start")
+    site_spread_degrees: float = Field(
+        default=0.3, ge=0, le=5, description="how far from home a new project's site may lie"
+    )
+    fault_hours_after_shift_start: tuple[int, ...] = Field(
+        default=(1, 2), description="hours after the shift start at which a fault code shows"
+    )
 
     @field_validator("classes")
     @classmethod
@@ -119,6 +125,15 @@ class DemandConfig(Frozen):
     spot_job_probability: float = Field(default=0.2, ge=0, le=1)
     spot_margin_cny_per_hour: tuple[float, float] = (20.0, 160.0)
     sector_shocks: tuple[Shock, ...] = ()
+    demand_multiplier_cap: float = Field(
+        default=2.0, gt=0, description="ceiling of the sector demand factor on working hours"
+    )
+    project_min_engine_hours: float = Field(
+        default=0.5, ge=0, description="engine hours of a project workday at least"
+    )
+    spot_season_cap: float = Field(
+        default=1.0, gt=0, description="ceiling of the season factor on spot-job offers"
+    )
 
     @field_validator("seasonality")
     @classmethod
@@ -150,6 +165,7 @@ class LesseeConfig(Frozen):
     fault_probability_per_day: float = Field(default=0.003, ge=0, le=1)
     distressed_fault_multiplier: float = Field(default=3.0, ge=1)
     fault_codes: tuple[str, ...] = ("E101", "E205", "E310")
+    intensity_sd: float = Field(default=0.25, ge=0, description="log-sd of usage intensity")
 
     @field_validator("client_payment_delay_days")
     @classmethod
@@ -174,6 +190,9 @@ class LeaseConfig(Frozen):
     finance_rate_annual: float = Field(default=0.06, ge=0, le=1)
     default_after_days_past_due: int = Field(default=90, ge=1)
     depreciation_per_year: float = Field(default=0.12, ge=0, lt=1)
+    settled_below_cny: float = Field(
+        default=1.0, ge=0, description="arrears up to this count as paid (rounding of payments)"
+    )
 
 
 class UsagePricing(Frozen):
@@ -193,27 +212,6 @@ class UsagePricing(Frozen):
         return tiers
 
 
-class RulesConfig(Frozen):
-    """DeviceMonitor rules."""
-
-    idle_hours: float = Field(default=24.0, gt=0)
-    geofence: tuple[tuple[LatLon, ...], ...] = (
-        ((30.0, 110.0), (30.0, 120.0), (40.0, 120.0), (40.0, 110.0)),
-    )
-    fuel_min_engine_hours: float = Field(default=0.5, gt=0)
-    fault_codes: tuple[str, ...] = ()
-    arrears_days: int = Field(default=30, ge=1)
-    arrears_idle_hours: float = Field(default=72.0, gt=0)
-    enabled: tuple[RuleName, ...] = ("idle", "geofence", "fuel_rate", "fault", "arrears_idle")
-
-    @field_validator("geofence")
-    @classmethod
-    def _polygons(cls, polygons: tuple[tuple[LatLon, ...], ...]) -> tuple[tuple[LatLon, ...], ...]:
-        if not polygons or any(len(p) < 3 for p in polygons):
-            raise ValueError("needs at least one polygon of >= 3 (lat, lon) points")
-        return polygons
-
-
 class TelemetryConfig(Frozen):
     """How readings travel in the telemetry mode."""
 
@@ -222,7 +220,7 @@ class TelemetryConfig(Frozen):
     send_every_hours: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 24
     max_payload_bytes: int = Field(default=65_536, ge=1_024)
     barrier_timeout_s: float = Field(default=30.0, gt=0)
-    rules: RulesConfig = RulesConfig()
+    rules: MonitorRules = MonitorRules()
 
 
 class InspectionConfig(Frozen):

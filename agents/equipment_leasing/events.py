@@ -1,0 +1,143 @@
+"""Case 3's typed events: what the leasing bank saw and did, and each month's book snapshot.
+
+The kinds and logged fields are those of the run's event log (``events.parquet``): ``agent`` is
+the device id, ``amount`` the money involved. Fields in ``unlogged`` travel to subscribers only,
+for the KPI collectors (which lease an alert concerned, what an action cost, the month's tallies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sim.kernel.events import Event
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertSeen(Event):
+    """The bank read an alert of the telemetry port.
+
+    Attributes:
+        agent: the device.
+        rule: the monitor rule that fired.
+        value: the measured quantity (hours idle, litres per hour, days past due, ...).
+        detail: extra text, e.g. the fault code.
+        slot: the device's slot in the lease book.
+        lease_no: the lease running on the slot.
+        on_active_lease: whether that lease was still running (alerts on a machine in recovery
+            count for no lease).
+    """
+
+    kind: ClassVar[str] = "alert"
+    unlogged: ClassVar[frozenset[str]] = frozenset({"slot", "lease_no", "on_active_lease"})
+    agent: str
+    rule: str
+    value: float
+    detail: str
+    slot: int
+    lease_no: int
+    on_active_lease: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Call(Event):
+    """The bank called the lessee; ``matched``: the maker's network found the machine a job."""
+
+    kind: ClassVar[str] = "call"
+    unlogged: ClassVar[frozenset[str]] = frozenset({"cost_cny"})
+    agent: str
+    matched: bool
+    cost_cny: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Restructure(Event):
+    """The bank deferred a lease's arrears (``amount``) over the next months."""
+
+    kind: ClassVar[str] = "restructure"
+    agent: str
+    amount: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RemoteLock(Event):
+    """The bank locked the machine remotely (``reason``: ``arrears`` or ``out_of_region``)."""
+
+    kind: ClassVar[str] = "remote_lock"
+    agent: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Default(Event):
+    """A lease ended in default and repossession started; ``amount`` is the exposure."""
+
+    kind: ClassVar[str] = "default"
+    unlogged: ClassVar[frozenset[str]] = frozenset({"slot", "lease_no"})
+    agent: str
+    amount: float
+    reason: str
+    slot: int
+    lease_no: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Repossession(Event):
+    """The repossession ended: ``amount`` recovered of ``exposure_cny``; ``located`` or lost."""
+
+    kind: ClassVar[str] = "repossession"
+    unlogged: ClassVar[frozenset[str]] = frozenset({"cost_cny"})
+    agent: str
+    amount: float
+    located: bool
+    exposure_cny: float
+    cost_cny: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewLease(Event):
+    """A repossessed machine was leased out again to a new lessee."""
+
+    kind: ClassVar[str] = "new_lease"
+    agent: str
+    lease_no: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MonthEnd(Event):
+    """A report month closed: the month's tallies of the book (for the KPI collectors).
+
+    Attributes:
+        month: report month index (from 0).
+        productive_hours: engine hours less idle hours, whole fleet.
+        engine_hours: engine hours, whole fleet.
+        available_hours: hours the fleet could have worked.
+        rental_income_cny: rent received.
+        rent_billed_cny: rent billed (on the month's first day).
+        active_leases_days: running leases summed over the month's days.
+        days: days in the month.
+        matured: leases that reached the end of their tenor and were renewed.
+    """
+
+    kind: ClassVar[str] = "month_end"
+    unlogged: ClassVar[frozenset[str]] = frozenset(
+        {
+            "productive_hours",
+            "engine_hours",
+            "available_hours",
+            "rental_income_cny",
+            "rent_billed_cny",
+            "active_leases_days",
+            "days",
+            "matured",
+        }
+    )
+    month: int
+    productive_hours: float
+    engine_hours: float
+    available_hours: float
+    rental_income_cny: float
+    rent_billed_cny: float
+    active_leases_days: float
+    days: float
+    matured: float
