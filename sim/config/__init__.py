@@ -11,7 +11,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.config.equipment_leasing import EquipmentLeasingConfig
+from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from sim.config.loader import apply_overrides, format_validation_error, load_model, read_yaml
 from sim.config.merchant_credit import MerchantCreditConfig
 from sim.config.supply_chain import SupplyChainConfig
