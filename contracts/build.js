@@ -1,6 +1,7 @@
 // Compile contracts/src/*.sol with the pinned solc-js; write one JSON artifact file.
 // Usage: node contracts/build.js <out.json>
 // Output: {"solcVersion": ..., "contracts": {"Name": {"abi": [...], "bytecode": "0x..."}}}
+// (deployable contracts only; an interface's errors and events are in its implementer's ABI)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -44,6 +45,8 @@ if (errors.length) {
 const contracts = {};
 for (const file of Object.keys(sources)) {
   for (const [name, c] of Object.entries(output.contracts[file] || {})) {
+    // Interfaces (no bytecode) are part of their implementers' ABI; only deployables are artifacts.
+    if (!c.evm.bytecode.object) continue;
     contracts[name] = { abi: c.abi, bytecode: '0x' + c.evm.bytecode.object };
   }
 }

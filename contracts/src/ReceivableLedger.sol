@@ -7,13 +7,14 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IReceivableLedger} from "./IReceivableLedger.sol";
 
 /// @title ReceivableLedger
 /// @notice Supply-chain receivables as ERC-721 tokens: a core enterprise issues confirmed
 ///         payables to its suppliers, holders accept, split parts to lower tiers, and finance them
 ///         at a bank with automatic review; the core repays the current holder at maturity.
 /// @dev All money moves in the settlement ERC-20 in the same transaction as the state change.
-contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
+contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice Core enterprise (debtor) allowed to issue receivables.
@@ -28,50 +29,6 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
     uint256 private constant BPS = 10_000;
     uint256 private constant YEAR = 365 days;
 
-    /// @notice Lifecycle of a receivable.
-    enum Status {
-        None,
-        Issued,
-        Accepted,
-        Financed,
-        PartiallyRepaid,
-        Repaid,
-        Overdue,
-        Defaulted,
-        WrittenOff,
-        Recovered
-    }
-
-    /// @notice One receivable; storage packed into five slots.
-    struct Receivable {
-        address issuer;
-        uint64 issueDate;
-        Status status;
-        address financier;
-        uint64 dueDate;
-        uint128 faceValue;
-        uint128 repaid;
-        uint128 advance;
-        uint64 parentId;
-        uint64 rootId;
-        bytes32 invoiceHash;
-    }
-
-    /// @notice A financier's discount terms.
-    struct Terms {
-        uint32 rateBps;
-        uint32 feeBps;
-        uint32 advanceCapBps;
-    }
-
-    /// @notice Automatic-review policy shared by all financiers.
-    struct Policy {
-        uint64 maxTenor;
-        uint64 gracePeriod;
-        uint64 defaultPeriod;
-        uint128 minAmount;
-    }
-
     IERC20 public immutable cash;
     Policy public policy;
     uint64 public nextId = 1;
@@ -81,42 +38,6 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
     mapping(address => Terms) public terms;
     mapping(address => uint256) public creditLine;
     mapping(address => uint256) public financedOutstanding;
-
-    error NotHolder(uint256 id, address caller);
-    error NotIssuer(uint256 id, address caller);
-    error InvalidStatus(uint256 id, Status status);
-    error AlreadyFinanced(uint256 id);
-    error DuplicateInvoice(bytes32 invoiceHash);
-    error NotSupplier(address account);
-    error NotFinancier(address account);
-    error ZeroAmount();
-    error DueDateNotInFuture(uint64 dueDate, uint256 nowTs);
-    error ReceivableMatured(uint256 id, uint64 dueDate);
-    error TenorTooLong(uint256 tenor, uint64 maxTenor);
-    error BelowMinimum(uint256 faceValue, uint128 minAmount);
-    error CreditLineExceeded(address core, uint256 requested, uint256 available);
-    error InvalidTerms(uint256 rateBps, uint256 feeBps, uint256 advanceCapBps);
-    error NotYetOverdue(uint256 id, uint256 overdueAt);
-    error NotYetDefaulted(uint256 id, uint256 defaultAt);
-    error SplitTooLarge(uint256 id, uint256 amount, uint256 faceValue);
-    error RepayTooLarge(uint256 id, uint256 amount, uint256 remaining);
-    error AmountOverflow(uint256 amount);
-
-    event PolicyUpdated(uint64 maxTenor, uint64 gracePeriod, uint64 defaultPeriod, uint128 minAmount);
-    event TermsUpdated(address indexed financier, uint32 rateBps, uint32 feeBps, uint32 advanceCapBps);
-    event CreditLineUpdated(address indexed core, address indexed financier, uint256 line);
-    event ReceivableIssued(
-        uint256 indexed id, address indexed issuer, address indexed holder, uint256 faceValue, uint64 dueDate, bytes32 invoiceHash
-    );
-    event ReceivableAccepted(uint256 indexed id, address indexed holder);
-    event ReceivableSplit(uint256 indexed parentId, uint256 indexed childId, address indexed to, uint256 amount);
-    event ReceivableFinanced(
-        uint256 indexed id, address indexed holder, address indexed financier, uint256 faceValue, uint256 payout
-    );
-    event ReceivableRepaid(uint256 indexed id, address indexed holder, uint256 amount, uint256 totalRepaid, Status status);
-    event ReceivableOverdue(uint256 indexed id);
-    event ReceivableDefaulted(uint256 indexed id);
-    event ReceivableWrittenOff(uint256 indexed id, uint256 amount);
 
     /// @param cash_ Settlement ERC-20 that moves all money.
     /// @param admin Account receiving DEFAULT_ADMIN_ROLE (roles, policy, pause).
@@ -129,37 +50,31 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
 
     // ------------------------------------------------------------------ administration
 
-    /// @notice Replace the automatic-review policy.
-    /// @param policy_ New policy (tenor, grace, default period in seconds; minimum in fen).
+    /// @inheritdoc IReceivableLedger
     function setPolicy(Policy calldata policy_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setPolicy(policy_);
     }
 
-    /// @notice Stop every state change except administration (incident freeze).
+    /// @inheritdoc IReceivableLedger
     function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _pause();
     }
 
-    /// @notice Lift an incident freeze.
+    /// @inheritdoc IReceivableLedger
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
 
-    /// @notice Set the caller's discount terms.
-    /// @param rateBps Annual discount rate in basis points.
-    /// @param feeBps Flat fee in basis points of face value.
-    /// @param advanceCapBps Maximum advance as basis points of face value (1..10000).
+    /// @inheritdoc IReceivableLedger
     function setTerms(uint32 rateBps, uint32 feeBps, uint32 advanceCapBps) external onlyRole(FINANCIER_ROLE) {
         if (advanceCapBps == 0 || advanceCapBps > BPS || feeBps >= BPS) {
-            revert InvalidTerms(rateBps, feeBps, advanceCapBps);
+            revert ReceivableLedgerInvalidTerms(rateBps, feeBps, advanceCapBps);
         }
         terms[msg.sender] = Terms(rateBps, feeBps, advanceCapBps);
         emit TermsUpdated(msg.sender, rateBps, feeBps, advanceCapBps);
     }
 
-    /// @notice Set the aggregate financed-outstanding limit for a core enterprise.
-    /// @param core Core enterprise whose receivables the line covers.
-    /// @param line Limit in fen.
+    /// @inheritdoc IReceivableLedger
     function setCreditLine(address core, uint256 line) external onlyRole(FINANCIER_ROLE) {
         creditLine[core] = line;
         emit CreditLineUpdated(core, msg.sender, line);
@@ -167,23 +82,18 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /// @notice Issue a confirmed payable to a supplier (mints the receivable token).
-    /// @param supplier Creditor; must hold SUPPLIER_ROLE.
-    /// @param faceValue Amount owed in fen.
-    /// @param dueDate Unix time when the core pays.
-    /// @param invoiceHash Unique hash of the underlying invoice.
-    /// @return id New receivable id.
+    /// @inheritdoc IReceivableLedger
     function issue(address supplier, uint256 faceValue, uint64 dueDate, bytes32 invoiceHash)
         external
         onlyRole(CORE_ROLE)
         whenNotPaused
         returns (uint256 id)
     {
-        if (!hasRole(SUPPLIER_ROLE, supplier)) revert NotSupplier(supplier);
-        if (faceValue == 0) revert ZeroAmount();
-        if (faceValue > type(uint128).max) revert AmountOverflow(faceValue);
-        if (dueDate <= block.timestamp) revert DueDateNotInFuture(dueDate, block.timestamp);
-        if (invoiceUsed[invoiceHash]) revert DuplicateInvoice(invoiceHash);
+        if (!hasRole(SUPPLIER_ROLE, supplier)) revert ReceivableLedgerNotSupplier(supplier);
+        if (faceValue == 0) revert ReceivableLedgerZeroAmount();
+        if (faceValue > type(uint128).max) revert ReceivableLedgerAmountOverflow(faceValue);
+        if (dueDate <= block.timestamp) revert ReceivableLedgerDueDateNotInFuture(dueDate, block.timestamp);
+        if (invoiceUsed[invoiceHash]) revert ReceivableLedgerDuplicateInvoice(invoiceHash);
         id = nextId++;
         invoiceUsed[invoiceHash] = true;
         _receivables[id] = Receivable({
@@ -203,27 +113,22 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         emit ReceivableIssued(id, msg.sender, supplier, faceValue, dueDate, invoiceHash);
     }
 
-    /// @notice Holder confirms the receivable (Issued -> Accepted).
-    /// @param id Receivable id.
+    /// @inheritdoc IReceivableLedger
     function accept(uint256 id) external whenNotPaused {
         Receivable storage r = _holderOnly(id);
-        if (r.status != Status.Issued) revert InvalidStatus(id, r.status);
+        if (r.status != Status.Issued) revert ReceivableLedgerInvalidStatus(id, r.status);
         r.status = Status.Accepted;
         emit ReceivableAccepted(id, msg.sender);
     }
 
-    /// @notice Move part of an accepted receivable to a lower-tier supplier (multi-tier penetration).
+    /// @inheritdoc IReceivableLedger
     /// @dev The parent's face shrinks by `amount`; the child is Issued to `to`, who must accept it.
-    /// @param id Parent receivable id.
-    /// @param to Lower-tier supplier; must hold SUPPLIER_ROLE.
-    /// @param amount Face value moved, in fen; strictly less than the parent's face.
-    /// @return childId New receivable id.
     function split(uint256 id, address to, uint256 amount) external whenNotPaused returns (uint256 childId) {
         Receivable storage r = _holderOnly(id);
-        if (r.status != Status.Accepted) revert InvalidStatus(id, r.status);
-        if (!hasRole(SUPPLIER_ROLE, to)) revert NotSupplier(to);
-        if (amount == 0) revert ZeroAmount();
-        if (amount >= r.faceValue) revert SplitTooLarge(id, amount, r.faceValue);
+        if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+        if (!hasRole(SUPPLIER_ROLE, to)) revert ReceivableLedgerNotSupplier(to);
+        if (amount == 0) revert ReceivableLedgerZeroAmount();
+        if (amount >= r.faceValue) revert ReceivableLedgerSplitTooLarge(id, amount, r.faceValue);
         childId = nextId++;
         r.faceValue -= uint128(amount);
         bytes32 childHash = keccak256(abi.encode(r.invoiceHash, childId));
@@ -245,16 +150,13 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         emit ReceivableSplit(id, childId, to, amount);
     }
 
-    /// @notice Discount an accepted receivable at `financier`; automatic review, cash in the same tx.
+    /// @inheritdoc IReceivableLedger
     /// @dev payout = min(face * (1 - rate * seconds / year - fee), face * advanceCap).
-    /// @param id Receivable id (caller must hold it).
-    /// @param financier Bank paying the advance; must hold FINANCIER_ROLE and have set terms.
-    /// @return payout Cash paid to the holder, in fen.
     function finance(uint256 id, address financier) external nonReentrant whenNotPaused returns (uint256 payout) {
         Receivable storage r = _holderOnly(id);
-        if (r.financier != address(0)) revert AlreadyFinanced(id);
-        if (r.status != Status.Accepted) revert InvalidStatus(id, r.status);
-        if (!hasRole(FINANCIER_ROLE, financier)) revert NotFinancier(financier);
+        if (r.financier != address(0)) revert ReceivableLedgerAlreadyFinanced(id);
+        if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+        if (!hasRole(FINANCIER_ROLE, financier)) revert ReceivableLedgerNotFinancier(financier);
         payout = _review(id, r, financier);
         r.status = Status.Financed;
         r.financier = financier;
@@ -265,17 +167,15 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         cash.safeTransferFrom(financier, msg.sender, payout);
     }
 
-    /// @notice Core pays `amount` fen of receivable `id` to its current holder.
-    /// @param id Receivable id (caller must be its issuer).
-    /// @param amount Amount in fen, at most the remaining face.
+    /// @inheritdoc IReceivableLedger
     function repay(uint256 id, uint256 amount) external nonReentrant whenNotPaused {
         Receivable storage r = _existing(id);
-        if (r.issuer != msg.sender) revert NotIssuer(id, msg.sender);
+        if (r.issuer != msg.sender) revert ReceivableLedgerNotIssuer(id, msg.sender);
         Status s = r.status;
-        if (s == Status.Repaid || s == Status.WrittenOff || s == Status.Recovered) revert InvalidStatus(id, s);
-        if (amount == 0) revert ZeroAmount();
+        if (s == Status.Repaid || s == Status.WrittenOff || s == Status.Recovered) revert ReceivableLedgerInvalidStatus(id, s);
+        if (amount == 0) revert ReceivableLedgerZeroAmount();
         uint256 remaining = r.faceValue - r.repaid;
-        if (amount > remaining) revert RepayTooLarge(id, amount, remaining);
+        if (amount > remaining) revert ReceivableLedgerRepayTooLarge(id, amount, remaining);
         r.repaid += uint128(amount);
         if (amount == remaining) {
             r.status = s == Status.Defaulted ? Status.Recovered : Status.Repaid;
@@ -288,36 +188,33 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         cash.safeTransferFrom(msg.sender, holder, amount);
     }
 
-    /// @notice Anyone may flag an unpaid receivable once the grace period after its due date has passed.
-    /// @param id Receivable id.
+    /// @inheritdoc IReceivableLedger
     function markOverdue(uint256 id) external whenNotPaused {
         Receivable storage r = _existing(id);
         Status s = r.status;
         if (s != Status.Issued && s != Status.Accepted && s != Status.Financed && s != Status.PartiallyRepaid) {
-            revert InvalidStatus(id, s);
+            revert ReceivableLedgerInvalidStatus(id, s);
         }
         uint256 overdueAt = uint256(r.dueDate) + policy.gracePeriod;
-        if (block.timestamp <= overdueAt) revert NotYetOverdue(id, overdueAt);
+        if (block.timestamp <= overdueAt) revert ReceivableLedgerNotYetOverdue(id, overdueAt);
         r.status = Status.Overdue;
         emit ReceivableOverdue(id);
     }
 
-    /// @notice Holder declares an overdue receivable defaulted after the default period.
-    /// @param id Receivable id.
+    /// @inheritdoc IReceivableLedger
     function markDefaulted(uint256 id) external whenNotPaused {
         Receivable storage r = _holderOnly(id);
-        if (r.status != Status.Overdue) revert InvalidStatus(id, r.status);
+        if (r.status != Status.Overdue) revert ReceivableLedgerInvalidStatus(id, r.status);
         uint256 defaultAt = uint256(r.dueDate) + policy.defaultPeriod;
-        if (block.timestamp <= defaultAt) revert NotYetDefaulted(id, defaultAt);
+        if (block.timestamp <= defaultAt) revert ReceivableLedgerNotYetDefaulted(id, defaultAt);
         r.status = Status.Defaulted;
         emit ReceivableDefaulted(id);
     }
 
-    /// @notice Holder writes off a defaulted receivable; its unpaid part leaves the core's exposure.
-    /// @param id Receivable id.
+    /// @inheritdoc IReceivableLedger
     function writeOff(uint256 id) external whenNotPaused {
         Receivable storage r = _holderOnly(id);
-        if (r.status != Status.Defaulted) revert InvalidStatus(id, r.status);
+        if (r.status != Status.Defaulted) revert ReceivableLedgerInvalidStatus(id, r.status);
         uint256 remaining = r.faceValue - r.repaid;
         r.status = Status.WrittenOff;
         if (r.financier != address(0)) financedOutstanding[r.issuer] -= remaining;
@@ -326,12 +223,12 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice Full record of receivable `id`.
+    /// @inheritdoc IReceivableLedger
     function receivable(uint256 id) external view returns (Receivable memory) {
         return _receivables[id];
     }
 
-    /// @notice Financing still available under `core`'s credit line, in fen.
+    /// @inheritdoc IReceivableLedger
     function availableLine(address core) public view returns (uint256) {
         uint256 line = creditLine[core];
         uint256 used = financedOutstanding[core];
@@ -342,7 +239,7 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
     /// @dev The zero address never acts: internal moves use auth = 0, so a call "from" address(0)
     ///      (possible on a dev chain with impersonation) must not pass as one.
     function transferFrom(address from, address to, uint256 id) public override {
-        if (_msgSender() == address(0)) revert NotHolder(id, address(0));
+        if (_msgSender() == address(0)) revert ReceivableLedgerNotHolder(id, address(0));
         super.transferFrom(from, to, id);
     }
 
@@ -357,16 +254,16 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
     function _review(uint256 id, Receivable storage r, address financier) private view returns (uint256) {
         Policy memory p = policy;
         uint256 face = r.faceValue;
-        if (face < p.minAmount) revert BelowMinimum(face, p.minAmount);
-        if (block.timestamp >= r.dueDate) revert ReceivableMatured(id, r.dueDate);
+        if (face < p.minAmount) revert ReceivableLedgerBelowMinimum(face, p.minAmount);
+        if (block.timestamp >= r.dueDate) revert ReceivableLedgerReceivableMatured(id, r.dueDate);
         uint256 tenor = r.dueDate - block.timestamp;
-        if (tenor > p.maxTenor) revert TenorTooLong(tenor, p.maxTenor);
+        if (tenor > p.maxTenor) revert ReceivableLedgerTenorTooLong(tenor, p.maxTenor);
         uint256 available = availableLine(r.issuer);
-        if (face > available) revert CreditLineExceeded(r.issuer, face, available);
+        if (face > available) revert ReceivableLedgerCreditLineExceeded(r.issuer, face, available);
         Terms memory t = terms[financier];
-        if (t.advanceCapBps == 0) revert InvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        if (t.advanceCapBps == 0) revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
         uint256 charge = (face * t.rateBps * tenor) / (YEAR * BPS) + (face * t.feeBps) / BPS;
-        if (charge >= face) revert InvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        if (charge >= face) revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
         uint256 cap = (face * t.advanceCapBps) / BPS;
         uint256 discounted = face - charge;
         return discounted < cap ? discounted : cap;
@@ -379,7 +276,7 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
 
     function _holderOnly(uint256 id) private view returns (Receivable storage r) {
         r = _existing(id);
-        if (_ownerOf(id) != msg.sender) revert NotHolder(id, msg.sender);
+        if (_ownerOf(id) != msg.sender) revert ReceivableLedgerNotHolder(id, msg.sender);
     }
 
     function _setPolicy(Policy memory p) private {
@@ -394,11 +291,11 @@ contract ReceivableLedger is ERC721, AccessControl, Pausable, ReentrancyGuard {
         if (auth != address(0)) {
             _requireNotPaused();
             address holder = _ownerOf(id);
-            if (holder != auth) revert NotHolder(id, auth);
+            if (holder != auth) revert ReceivableLedgerNotHolder(id, auth);
             Receivable storage r = _receivables[id];
-            if (r.financier != address(0)) revert AlreadyFinanced(id);
-            if (r.status != Status.Accepted) revert InvalidStatus(id, r.status);
-            if (!hasRole(SUPPLIER_ROLE, to)) revert NotSupplier(to);
+            if (r.financier != address(0)) revert ReceivableLedgerAlreadyFinanced(id);
+            if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+            if (!hasRole(SUPPLIER_ROLE, to)) revert ReceivableLedgerNotSupplier(to);
         }
         return super._update(to, id, auth);
     }

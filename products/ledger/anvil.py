@@ -2,8 +2,8 @@
 
 Finds the pinned binary (``ANVIL_PATH``, then ``PATH``, then ``node_modules``), starts it on a free
 loopback port with the measured flags, waits on a JSON-RPC readiness probe, turns a crash into a
-:class:`~sim.kernel.errors.ChainError` carrying Anvil's stderr, and always stops the process (context
-manager, ``atexit`` and — on Linux — a parent-death signal for hard kills).
+:class:`~sim.kernel.errors.ChainError` carrying Anvil's stderr, and always stops the process
+(context manager, ``atexit`` and — on Linux — a parent-death signal for hard kills).
 """
 
 from __future__ import annotations

@@ -20,14 +20,15 @@ import time
 from collections import defaultdict
 
 from products.ledger.anvil import Anvil
-from products.ledger.calls import DEFAULT_GAS, GAS_LIMITS
+from products.ledger.calls import gas_limit
 from products.ledger.chain import BATCH_LIMIT, ChainLedger
 from products.ledger.fake import FakeLedger
-from products.ledger.port import Op
+from products.ledger.ops import Accept, Finance, Issue, LedgerOp, Repay, Split
 from products.ledger.rpc import JsonRpc
-from products.ledger.testing import POLICY, T0, World, make_admin
+from products.ledger.testing import HOUR_S, POLICY, T0, World, make_admin
+from sim.kernel.calendar import DAY_S
 
-Plan = list[list[Op]]
+Plan = list[list[LedgerOp]]
 LABEL = "bench"
 
 
@@ -41,25 +42,37 @@ def plan(blocks: int, issues_per_block: int) -> tuple[Plan, World]:
     financed: list[tuple[int, int]] = []
     for _ in range(blocks):
         state = world.ledger.state  # type: ignore[attr-defined]
-        ops: list[Op] = []
+        ops: list[LedgerOp] = []
         for parent, child in financed:
             ops += [
-                Op("repay", world.core, (parent, 700_000)),
-                Op("repay", world.core, (child, 300_000)),
+                Repay(sender=world.core, token_id=parent, amount_fen=700_000),
+                Repay(sender=world.core, token_id=child, amount_fen=300_000),
             ]
         next_id = state.next_id
         new_pairs = []
         for parent in issued:
-            ops += [Op("accept", world.s1, (parent,)), Op("split", world.s1, (parent, world.s2, 300_000)),
-                    Op("finance", world.s1, (parent, world.bank))]  # fmt: skip
+            ops += [
+                Accept(sender=world.s1, token_id=parent),
+                Split(sender=world.s1, token_id=parent, to=world.s2, amount_fen=300_000),
+                Finance(sender=world.s1, token_id=parent, financier=world.bank),
+            ]
             new_pairs.append((parent, next_id))
             next_id += 1
         for _parent, child in split:
-            ops += [Op("accept", world.s2, (child,)), Op("finance", world.s2, (child, world.bank))]
+            ops += [
+                Accept(sender=world.s2, token_id=child),
+                Finance(sender=world.s2, token_id=child, financier=world.bank),
+            ]
         first_new = next_id
-        due = world.now_s + 3_600 + 90 * 86_400
+        due = world.now_s + HOUR_S + 90 * DAY_S
         ops += [
-            Op("issue", world.core, (world.s1, 1_000_000, due, world.new_invoice()))
+            Issue(
+                sender=world.core,
+                supplier=world.s1,
+                face_fen=1_000_000,
+                due_s=due,
+                invoice_hash=world.new_invoice(),
+            )
             for _ in range(issues_per_block)
         ]
         results = world.run(*ops)
@@ -90,7 +103,7 @@ def run_adapter(steps: Plan) -> tuple[float, dict[str, list[int]]]:
         for i, ops in enumerate(steps):
             for op in ops:
                 ledger.submit(op)
-            for result in ledger.step(now + (i + 1) * 3_600):
+            for result in ledger.step(now + (i + 1) * HOUR_S):
                 if not result.ok:
                     raise RuntimeError(f"adapter replay failed: {result}")
                 gas[result.op.kind].append(result.gas_used)
@@ -111,8 +124,9 @@ def run_raw(steps: Plan) -> float:
             txs = []
             for op in ops:
                 to, data = ledger._calldata(op)
-                txs.append({"from": op.sender, "to": to, "data": data,
-                            "gas": hex(GAS_LIMITS.get(op.kind, DEFAULT_GAS)), "nonce": hex(nonces[op.sender])})  # fmt: skip
+                nonce = hex(nonces[op.sender])
+                gas = hex(gas_limit(op))
+                txs.append({"from": op.sender, "to": to, "data": data, "gas": gas, "nonce": nonce})
                 nonces[op.sender] += 1
             blocks.append(txs)
         rpc, now = JsonRpc(anvil.url), world.now_s
@@ -122,7 +136,7 @@ def run_raw(steps: Plan) -> float:
                 rpc.batch(
                     [("eth_sendTransaction", [tx]) for tx in txs[start : start + BATCH_LIMIT]]
                 )
-            rpc.call("evm_mine", [now + (i + 1) * 3_600])
+            rpc.call("evm_mine", [now + (i + 1) * HOUR_S])
             receipts = rpc.call("eth_getBlockReceipts", ["latest"])
             if len(receipts) != len(txs) or any(r["status"] != "0x1" for r in receipts):
                 raise RuntimeError("raw replay: a transaction failed or was not mined")
@@ -130,6 +144,10 @@ def run_raw(steps: Plan) -> float:
     finally:
         ledger.close()
         anvil.stop()
+
+
+def _rates(n_tx: int, seconds: list[float]) -> str:
+    return ", ".join(f"{n_tx / s:.0f}" for s in seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,14 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         adapter_s.append(seconds)
         raw_s.append(run_raw(steps))
     adapter_rate, raw_rate = n_tx / statistics.median(adapter_s), n_tx / statistics.median(raw_s)
-    print(f"tx mix: {n_tx} transactions in {len(steps)} blocks (~{n_tx // len(steps)} per block), "
-          f"{args.repeats} alternating repeats, median")  # fmt: skip
+    per_block = n_tx // len(steps)
     print(
-        f"raw batched JSON-RPC : {raw_rate:8.0f} tx/s  (runs: {', '.join(f'{n_tx / s:.0f}' for s in raw_s)})"
+        f"tx mix: {n_tx} transactions in {len(steps)} blocks (~{per_block} per block), "
+        f"{args.repeats} alternating repeats, median"
     )
-    print(
-        f"ChainLedger adapter  : {adapter_rate:8.0f} tx/s  (runs: {', '.join(f'{n_tx / s:.0f}' for s in adapter_s)})"
-    )
+    print(f"raw batched JSON-RPC : {raw_rate:8.0f} tx/s  (runs: {_rates(n_tx, raw_s)})")
+    print(f"ChainLedger adapter  : {adapter_rate:8.0f} tx/s  (runs: {_rates(n_tx, adapter_s)})")
     print(f"adapter / raw        : {adapter_rate / raw_rate:8.2f}x  (target >= 0.80x)")
     print("gas per operation (mean):")
     for kind, values in sorted(gas.items()):

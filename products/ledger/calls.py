@@ -1,39 +1,47 @@
-"""How each port op becomes a contract call: target, function, argument shape, gas limit."""
+"""How each typed ledger op becomes a contract call: target, function, arguments, gas limit."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from eth_utils import keccak
 
 from products.ledger.abi import Codec
-from products.ledger.port import Op
+from products.ledger.ops import (
+    Accept,
+    ApproveCash,
+    CashTransferFrom,
+    Finance,
+    GrantRole,
+    Issue,
+    LedgerOp,
+    MarkDefaulted,
+    MarkOverdue,
+    Mint,
+    Pause,
+    Repay,
+    SetCreditLine,
+    SetPolicy,
+    SetTerms,
+    Split,
+    Transfer,
+    Unpause,
+    WriteOff,
+)
 
-GAS_LIMITS: dict[str, int] = {
-    "issue": 400_000,
-    "split": 400_000,
-    "finance": 350_000,
-    "repay": 250_000,
-    "transfer": 200_000,
-    "set_policy": 200_000,
+GAS_LIMITS: dict[type[LedgerOp], int] = {
+    Issue: 400_000,
+    Split: 400_000,
+    Finance: 350_000,
+    Repay: 250_000,
+    Transfer: 200_000,
+    SetPolicy: 200_000,
 }
 DEFAULT_GAS = 150_000
-LEDGER_CALLS: dict[str, str] = {
-    "grant_role": "grantRole",
-    "set_policy": "setPolicy",
-    "set_terms": "setTerms",
-    "set_credit_line": "setCreditLine",
-    "pause": "pause",
-    "unpause": "unpause",
-    "issue": "issue",
-    "accept": "accept",
-    "split": "split",
-    "transfer": "transferFrom",
-    "finance": "finance",
-    "repay": "repay",
-    "mark_overdue": "markOverdue",
-    "mark_defaulted": "markDefaulted",
-    "write_off": "writeOff",
-}
-TOKEN_CALLS = {"mint": "mint", "approve_cash": "approve", "cash_transfer_from": "transferFrom"}
+
+Call = tuple[str, list[Any]]  # contract function name, its arguments
+CallBuilder = Callable[[Any, str], Call]  # (op, ledger address) -> call
 
 
 def role_id(role: str) -> bytes:
@@ -41,8 +49,48 @@ def role_id(role: str) -> bytes:
     return b"\x00" * 32 if role == "DEFAULT_ADMIN_ROLE" else keccak(text=role)
 
 
+def gas_limit(op: LedgerOp) -> int:
+    """The gas limit the adapter gives ``op``'s transaction."""
+    return GAS_LIMITS.get(type(op), DEFAULT_GAS)
+
+
+TOKEN_CALLS: dict[type[LedgerOp], CallBuilder] = {
+    Mint: lambda op, _: ("mint", [op.to, op.amount_fen]),
+    ApproveCash: lambda op, ledger: ("approve", [ledger, op.amount_fen]),
+    CashTransferFrom: lambda op, _: ("transferFrom", [op.owner, op.to, op.amount_fen]),
+}
+LEDGER_CALLS: dict[type[LedgerOp], CallBuilder] = {
+    GrantRole: lambda op, _: ("grantRole", [role_id(op.role), op.account]),
+    SetPolicy: lambda op, _: ("setPolicy", [_policy_tuple(op)]),
+    SetTerms: lambda op, _: (
+        "setTerms",
+        [op.terms.rate_bps, op.terms.fee_bps, op.terms.advance_cap_bps],
+    ),
+    SetCreditLine: lambda op, _: ("setCreditLine", [op.core, op.line_fen]),
+    Pause: lambda op, _: ("pause", []),
+    Unpause: lambda op, _: ("unpause", []),
+    Issue: lambda op, _: (
+        "issue",
+        [op.supplier, op.face_fen, op.due_s, bytes.fromhex(op.invoice_hash[2:])],
+    ),
+    Accept: lambda op, _: ("accept", [op.token_id]),
+    Split: lambda op, _: ("split", [op.token_id, op.to, op.amount_fen]),
+    Transfer: lambda op, _: ("transferFrom", [op.sender, op.to, op.token_id]),
+    Finance: lambda op, _: ("finance", [op.token_id, op.financier]),
+    Repay: lambda op, _: ("repay", [op.token_id, op.amount_fen]),
+    MarkOverdue: lambda op, _: ("markOverdue", [op.token_id]),
+    MarkDefaulted: lambda op, _: ("markDefaulted", [op.token_id]),
+    WriteOff: lambda op, _: ("writeOff", [op.token_id]),
+}
+
+
+def _policy_tuple(op: SetPolicy) -> tuple[int, int, int, int]:
+    p = op.policy
+    return (p.max_tenor_s, p.grace_period_s, p.default_period_s, p.min_amount)
+
+
 class OpEncoder:
-    """Encodes port ops as calldata for the deployed token and ledger contracts."""
+    """Encodes typed ledger ops as calldata for the deployed token and ledger contracts."""
 
     def __init__(
         self, token: Codec, ledger: Codec, token_address: str, ledger_address: str
@@ -50,19 +98,13 @@ class OpEncoder:
         self.token, self.ledger = token, ledger
         self.token_address, self.ledger_address = token_address, ledger_address
 
-    def calldata(self, op: Op) -> tuple[str, str]:
+    def calldata(self, op: LedgerOp) -> tuple[str, str]:
         """``(to, data)`` of the transaction carrying ``op``."""
-        args = list(op.args)
-        if op.kind in TOKEN_CALLS:
-            if op.kind == "approve_cash":
-                args = [self.ledger_address, *args]
-            return self.token_address, self.token.encode_call(TOKEN_CALLS[op.kind], args)
-        if op.kind == "grant_role":
-            args = [role_id(args[0]), args[1]]
-        elif op.kind == "issue":
-            args = [*args[:3], bytes.fromhex(args[3][2:])]
-        elif op.kind == "set_policy":
-            args = [tuple(args)]
-        elif op.kind == "transfer":
-            args = [op.sender, args[1], args[0]]
-        return self.ledger_address, self.ledger.encode_call(LEDGER_CALLS[op.kind], args)
+        kind = type(op)
+        if kind in TOKEN_CALLS:
+            name, args = TOKEN_CALLS[kind](op, self.ledger_address)
+            return self.token_address, self.token.encode_call(name, args)
+        if kind not in LEDGER_CALLS:
+            raise TypeError(f"op: {op!r} is not a ledger operation")
+        name, args = LEDGER_CALLS[kind](op, self.ledger_address)
+        return self.ledger_address, self.ledger.encode_call(name, args)

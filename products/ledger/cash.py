@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from products.ledger.ops import ApproveCash, CashTransferFrom, Mint
 from products.ledger.port import MAX_UINT256
 
 ZERO = "0x" + "00" * 20
@@ -38,15 +39,17 @@ class ReferenceCash:
         if not self.has_role(role, account):
             raise Revert("AccessControlUnauthorizedAccount", account, role)
 
-    def op_mint(self, sender: str, to: str, amount: int) -> dict[str, int]:
-        self._only_role("MINTER_ROLE", sender)
-        if to == ZERO:
-            raise Revert("ERC20InvalidReceiver", to)
-        self.balances[to] = self.balances.get(to, 0) + amount
+    def mint(self, op: Mint) -> dict[str, int]:
+        """``SettlementToken.mint``: new cash for ``op.to``."""
+        self._only_role("MINTER_ROLE", op.sender)
+        if op.to == ZERO:
+            raise Revert("ERC20InvalidReceiver", op.to)
+        self.balances[op.to] = self.balances.get(op.to, 0) + op.amount_fen
         return {}
 
-    def op_approve_cash(self, sender: str, amount: int) -> dict[str, int]:
-        self.allowances[(sender, LEDGER)] = amount
+    def approve_cash(self, op: ApproveCash) -> dict[str, int]:
+        """``approve(ledger, amount)`` by the sender."""
+        self.allowances[(op.sender, LEDGER)] = op.amount_fen
         return {}
 
     def _check_pull(self, owner: str, spender: str, amount: int, to: str = LEDGER) -> None:
@@ -67,9 +70,8 @@ class ReferenceCash:
         self.balances[owner] -= amount
         self.balances[to] = self.balances.get(to, 0) + amount
 
-    def op_cash_transfer_from(
-        self, sender: str, owner: str, to: str, amount: int
-    ) -> dict[str, int]:
-        self._check_pull(owner, sender, amount, to)
-        self._pull(owner, sender, to, amount)
+    def cash_transfer_from(self, op: CashTransferFrom) -> dict[str, int]:
+        """``transferFrom(owner, to, amount)`` by the sender as spender."""
+        self._check_pull(op.owner, op.sender, op.amount_fen, op.to)
+        self._pull(op.owner, op.sender, op.to, op.amount_fen)
         return {}

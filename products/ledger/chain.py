@@ -20,9 +20,10 @@ from eth_abi import encode
 from contracts import load_artifact
 from products.ledger.abi import Codec
 from products.ledger.anvil import Anvil
-from products.ledger.calls import DEFAULT_GAS, GAS_LIMITS, OpEncoder
+from products.ledger.calls import OpEncoder, gas_limit
 from products.ledger.cash import ZERO
-from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status
+from products.ledger.ops import LedgerOp, Policy
+from products.ledger.port import OpResult, ReceivableState, Status
 from products.ledger.rpc import Call, JsonRpc, RpcError
 from sim.kernel.errors import ChainError
 
@@ -40,8 +41,8 @@ RESULT_FIELDS = {
 
 @dataclass
 class _Sent:
-    ticket: int
-    op: Op
+    op_id: int
+    op: LedgerOp
     tx_hash: str
 
 
@@ -66,8 +67,8 @@ class ChainLedger:
         self._result_topics = {self.ledger.topic(name) for name in RESULT_FIELDS}
         self._event_name_by_topic = {t: e.name for t, e in self.errors.events.items()}
         self._nonces: dict[str, int] = {}
-        self._queue: list[tuple[int, Op]] = []
-        self._tickets = 0
+        self._queue: list[tuple[int, LedgerOp]] = []
+        self._last_op_id = 0
         self.tx_count = 0
         self.gas_used = 0
         self.blocks = 0
@@ -97,8 +98,8 @@ class ChainLedger:
             policy.default_period_s,
             policy.min_amount,
         )
-        return encode(["address", "address", "(uint64,uint64,uint64,uint128)"],
-                      [token_address, self.admin, policy_tuple]).hex()  # fmt: skip
+        types = ["address", "address", "(uint64,uint64,uint64,uint128)"]
+        return encode(types, [token_address, self.admin, policy_tuple]).hex()
 
     def _contract_address(self, tx_hash: str, timestamp_s: int) -> str:
         self.rpc.call("evm_mine", [timestamp_s])
@@ -128,7 +129,7 @@ class ChainLedger:
             tx["to"] = to
         return tx
 
-    def _calldata(self, op: Op) -> tuple[str, str]:
+    def _calldata(self, op: LedgerOp) -> tuple[str, str]:
         return self.encoder.calldata(op)
 
     def _send_raw(self, txs: list[dict[str, str]]) -> list[str]:
@@ -140,11 +141,11 @@ class ChainLedger:
 
     # ----------------------------------------------------------------- the port
 
-    def submit(self, op: Op) -> int:
-        """Queue ``op``; return its ticket."""
-        self._tickets += 1
-        self._queue.append((self._tickets, op))
-        return self._tickets
+    def submit(self, op: LedgerOp) -> int:
+        """Queue ``op``; return its correlation id."""
+        self._last_op_id += 1
+        self._queue.append((self._last_op_id, op))
+        return self._last_op_id
 
     @property
     def pending(self) -> int:
@@ -158,7 +159,7 @@ class ChainLedger:
         txs = []
         for _, op in queue:
             to, data = self._calldata(op)
-            txs.append(self._tx(op.sender, to, data, GAS_LIMITS.get(op.kind, DEFAULT_GAS)))
+            txs.append(self._tx(op.sender, to, data, gas_limit(op)))
         sent = [_Sent(t, op, h) for (t, op), h in zip(queue, self._send_raw(txs), strict=True)]
         self.rpc.call("evm_mine", [timestamp_s])
         self.blocks += 1
@@ -195,12 +196,12 @@ class ChainLedger:
                 name, args = self.errors.decode_error(revert_data[item.tx_hash])
                 results.append(
                     OpResult(
-                        item.op,
-                        item.ticket,
-                        False,
-                        name,
-                        args,
-                        now_s,
+                        op=item.op,
+                        op_id=item.op_id,
+                        ok=False,
+                        error=name,
+                        error_args=args,
+                        time_s=now_s,
                         gas_used=gas,
                         tx_hash=item.tx_hash,
                     )
@@ -209,9 +210,9 @@ class ChainLedger:
             fields = self._result_fields(receipt["logs"])
             results.append(
                 OpResult(
-                    item.op,
-                    item.ticket,
-                    True,
+                    op=item.op,
+                    op_id=item.op_id,
+                    ok=True,
                     time_s=now_s,
                     gas_used=gas,
                     tx_hash=item.tx_hash,
@@ -261,8 +262,21 @@ class ChainLedger:
         if status != Status.NONE:
             (holder,) = self._view(self.ledger, self.ledger_address, "ownerOf", token_id)
         issuer, issue_date, _, financier, due, face, repaid, advance, parent, root, inv = record
-        return ReceivableState(token_id, issuer, holder, issue_date, status, financier, due, face,
-                               repaid, advance, parent, root, inv)  # fmt: skip
+        return ReceivableState(
+            id=token_id,
+            issuer=issuer,
+            holder=holder,
+            issue_date=issue_date,
+            status=status,
+            financier=financier,
+            due_date=due,
+            face_value=face,
+            repaid=repaid,
+            advance=advance,
+            parent_id=parent,
+            root_id=root,
+            invoice_hash=inv,
+        )
 
     def cash_balance(self, account: str) -> int:
         """Settlement-cash balance of ``account``."""
@@ -286,7 +300,7 @@ class ChainLedger:
 
 @contextmanager
 def chain_ledger(admin: str, policy: Policy, start_timestamp_s: int) -> Iterator[ChainLedger]:
-    """Start an Anvil at ``start_timestamp_s``, deploy the contracts, yield the ledger, stop Anvil."""
+    """Start an Anvil at ``start_timestamp_s``, deploy the contracts, yield the ledger; stop it."""
     with Anvil(start_timestamp_s) as anvil:
         rpc = JsonRpc(anvil.url, on_transport_error=anvil.check_alive)
         ledger = ChainLedger(rpc, admin, policy, start_timestamp_s + 1)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from products.ledger.cash import Revert
-from products.ledger.port import Op, OpResult, Policy, ReceivableState
+from products.ledger.ops import LedgerOp, Policy
+from products.ledger.port import OpResult, ReceivableState
 from products.ledger.reference import ReferenceLedger
 
 
@@ -18,33 +19,40 @@ class FakeLedger:
     def __init__(self, admin: str, policy: Policy) -> None:
         self.admin = admin
         self.state = ReferenceLedger(admin, policy)
-        self._queue: list[tuple[int, Op]] = []
-        self._tickets = 0
+        self._queue: list[tuple[int, LedgerOp]] = []
+        self._last_op_id = 0
         self.tx_count = 0
 
-    def submit(self, op: Op) -> int:
-        """Queue ``op``; return its ticket."""
-        self._tickets += 1
-        self._queue.append((self._tickets, op))
-        return self._tickets
+    def submit(self, op: LedgerOp) -> int:
+        """Queue ``op``; return its correlation id."""
+        self._last_op_id += 1
+        self._queue.append((self._last_op_id, op))
+        return self._last_op_id
 
     def step(self, timestamp_s: int) -> list[OpResult]:
         """Apply the queue in order at ``timestamp_s``."""
         self.state.now_s = timestamp_s
         queue, self._queue = self._queue, []
         self.tx_count += len(queue)
-        return [self.execute(ticket, op, timestamp_s) for ticket, op in queue]
+        return [self.execute(op_id, op, timestamp_s) for op_id, op in queue]
 
-    def execute(self, ticket: int, op: Op, timestamp_s: int) -> OpResult:
+    def execute(self, op_id: int, op: LedgerOp, timestamp_s: int) -> OpResult:
         """Apply one op now; a rule violation becomes a rejected result."""
         try:
-            out = self.state.apply(op.kind, op.sender, op.args)
+            out = self.state.apply(op)
         except Revert as err:
-            return OpResult(op, ticket, False, err.name, err.error_args, timestamp_s)
+            return OpResult(
+                op=op,
+                op_id=op_id,
+                ok=False,
+                error=err.name,
+                error_args=err.error_args,
+                time_s=timestamp_s,
+            )
         return OpResult(
-            op,
-            ticket,
-            True,
+            op=op,
+            op_id=op_id,
+            ok=True,
             time_s=timestamp_s,
             token_id=out.get("token_id"),
             payout=out.get("payout"),

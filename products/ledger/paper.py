@@ -3,8 +3,9 @@
 Financing applications go through a manual review queue (delay, approval and price decided by a
 :class:`Reviewer`, i.e. the bank's credit officers pricing the supplier on its own credit), and the
 clerks' document checks miss a broken rule with a configured probability per fraud category: then
-the op goes through anyway and the loss is recorded. With zero delay and zero miss rates it
-behaves exactly like the contracts (the conformance suite checks this).
+the op goes through anyway and the loss is recorded in the paper ledger's own result type,
+:class:`PaperResult`. With zero delay and zero miss rates it behaves exactly like the contracts
+(the conformance suite checks this).
 """
 
 from __future__ import annotations
@@ -16,18 +17,43 @@ import numpy as np
 
 from products.ledger.cash import LEDGER, ZERO, Revert
 from products.ledger.fake import FakeLedger
-from products.ledger.port import Op, OpResult, Policy, ReceivableState, Status, Terms
+from products.ledger.ops import (
+    CashTransferFrom,
+    Finance,
+    Issue,
+    LedgerOp,
+    Policy,
+    Terms,
+    Transfer,
+)
+from products.ledger.port import OpResult, ReceivableState, Status
 from products.ledger.reference import discount_payout
+from sim.kernel.calendar import DAY_S, HOURS_PER_DAY
 
-FRAUD_RULES: dict[tuple[str, str], str] = {
-    ("finance", "NotHolder"): "double_financing",
-    ("finance", "AlreadyFinanced"): "double_financing",
-    ("issue", "AccessControlUnauthorizedAccount"): "forged_receivable",
-    ("cash_transfer_from", "ERC20InsufficientAllowance"): "unauthorised_disbursement",
-    ("transfer", "NotHolder"): "transfer_of_financed",
-    ("transfer", "AlreadyFinanced"): "transfer_of_financed",
+HOUR_S = DAY_S // HOURS_PER_DAY
+REVIEW_REJECTED = "ReviewRejected"  # the credit officers said no (a paper outcome, not a revert)
+FRAUD_RULES: dict[tuple[type[LedgerOp], str], str] = {
+    (Finance, "ReceivableLedgerNotHolder"): "double_financing",
+    (Finance, "ReceivableLedgerAlreadyFinanced"): "double_financing",
+    (Issue, "AccessControlUnauthorizedAccount"): "forged_receivable",
+    (CashTransferFrom, "ERC20InsufficientAllowance"): "unauthorised_disbursement",
+    (Transfer, "ReceivableLedgerNotHolder"): "transfer_of_financed",
+    (Transfer, "ReceivableLedgerAlreadyFinanced"): "transfer_of_financed",
 }
 FRAUD_CATEGORIES = (*sorted(set(FRAUD_RULES.values())), "paused_action")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaperResult(OpResult):
+    """An op's outcome on paper, with what only paper can have.
+
+    Attributes:
+        fraud: the rule a clerk failed to enforce (None when the rules held).
+        fraud_loss: money lost to that failure, in fen.
+    """
+
+    fraud: str | None = None
+    fraud_loss: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,7 +68,7 @@ class Review:
 class Reviewer(Protocol):
     """Decides each paper financing application (the traditional bank's credit process)."""
 
-    def review(self, op: Op, token: ReceivableState) -> Review:
+    def review(self, op: Finance, token: ReceivableState) -> Review:
         """Decision, delay and price for ``op`` on ``token``."""
         ...
 
@@ -50,13 +76,15 @@ class Reviewer(Protocol):
 class InstantReviewer:
     """Approves at once at the financier's own terms (paper == contract)."""
 
-    def review(self, op: Op, token: ReceivableState) -> Review:
+    def review(self, op: Finance, token: ReceivableState) -> Review:
         """Approve with no delay."""
         return Review(True, 0.0)
 
 
 class PaperLedger(FakeLedger):
     """Traditional paper ledger implementing :class:`~products.ledger.port.LedgerPort`.
+
+    Its results are :class:`PaperResult` values.
 
     Args:
         admin: account holding the admin role.
@@ -79,7 +107,7 @@ class PaperLedger(FakeLedger):
         self.miss_prob = miss_prob or {}
         self.rng = rng or np.random.default_rng(0)
         self.forged: set[int] = set()
-        self._reviews: list[tuple[int, int, Op, Review]] = []
+        self._reviews: list[tuple[int, int, Finance, Review]] = []
 
     @property
     def pending(self) -> int:
@@ -91,80 +119,107 @@ class PaperLedger(FakeLedger):
         self.state.now_s = timestamp_s
         queue, self._queue = self._queue, []
         self.tx_count += len(queue)
-        results = [r for ticket, op in queue if (r := self._route(ticket, op, timestamp_s))]
+        results: list[OpResult] = [
+            r for op_id, op in queue if (r := self._route(op_id, op, timestamp_s))
+        ]
         due = [item for item in self._reviews if item[0] <= timestamp_s]
         self._reviews = [item for item in self._reviews if item[0] > timestamp_s]
-        for _, ticket, op, review in sorted(due, key=lambda item: (item[0], item[1])):
-            results.append(self._decide(ticket, op, review, timestamp_s))
+        for _, op_id, op, review in sorted(due, key=lambda item: (item[0], item[1])):
+            results.append(self._decide(op_id, op, review, timestamp_s))
         return results
 
-    def _route(self, ticket: int, op: Op, now_s: int) -> OpResult | None:
-        if op.kind != "finance" or op.args[0] not in self.state.tokens or self.state.paused:
+    def _route(self, op_id: int, op: LedgerOp, now_s: int) -> PaperResult | None:
+        if not isinstance(op, Finance) or op.token_id not in self.state.tokens or self.state.paused:
             # unknown receivables and applications during a freeze are refused at intake
             # (unless the clerks miss it), before any review
-            return self.execute(ticket, op, now_s)
-        review = self.reviewer.review(op, self.state.tokens[op.args[0]])
+            return self.execute(op_id, op, now_s)
+        review = self.reviewer.review(op, self.state.tokens[op.token_id])
         if review.delay_hours <= 0:
-            return self._decide(ticket, op, review, now_s)
-        self._reviews.append((now_s + round(review.delay_hours * 3600), ticket, op, review))
+            return self._decide(op_id, op, review, now_s)
+        decided_s = now_s + round(review.delay_hours * HOUR_S)
+        self._reviews.append((decided_s, op_id, op, review))
         return None
 
-    def _decide(self, ticket: int, op: Op, review: Review, now_s: int) -> OpResult:
+    def _decide(self, op_id: int, op: Finance, review: Review, now_s: int) -> PaperResult:
         if not review.approved:
-            return OpResult(op, ticket, False, "ReviewRejected", (), now_s)
-        priced = replace(op, args=(*op.args[:2], review.terms)) if review.terms else op
-        result = self.execute(ticket, priced, now_s)
-        result = replace(result, op=op)
-        if result.ok and op.args[0] in self.forged and result.fraud is None:
+            return PaperResult(op=op, op_id=op_id, ok=False, error=REVIEW_REJECTED, time_s=now_s)
+        result = self.execute(op_id, op, now_s, review.terms)
+        if result.ok and op.token_id in self.forged and result.fraud is None:
             return replace(result, fraud="forged_receivable", fraud_loss=result.payout or 0)
         return result
 
-    def execute(self, ticket: int, op: Op, timestamp_s: int) -> OpResult:
-        """Apply ``op``; a broken rule the clerks miss goes through as recorded fraud."""
-        result = super().execute(ticket, op, timestamp_s)
-        if result.ok or result.error is None:
-            return result
-        category = FRAUD_RULES.get((op.kind, result.error))
-        if result.error == "EnforcedPause":
+    def execute(
+        self, op_id: int, op: LedgerOp, timestamp_s: int, terms: Terms | None = None
+    ) -> PaperResult:
+        """Apply ``op`` (a financing at ``terms`` if the review priced it); a broken rule the
+        clerks miss goes through as recorded fraud."""
+        try:
+            out = self.state.apply(op, terms)
+        except Revert as err:
+            return self._missed(op_id, op, err, timestamp_s, terms)
+        return PaperResult(
+            op=op,
+            op_id=op_id,
+            ok=True,
+            time_s=timestamp_s,
+            token_id=out.get("token_id"),
+            payout=out.get("payout"),
+        )
+
+    def _missed(
+        self, op_id: int, op: LedgerOp, err: Revert, now_s: int, terms: Terms | None
+    ) -> PaperResult:
+        """The rejection, unless the clerks miss the broken rule and the op goes through."""
+        rejected = PaperResult(
+            op=op, op_id=op_id, ok=False, error=err.name, error_args=err.error_args, time_s=now_s
+        )
+        category = FRAUD_RULES.get((type(op), err.name))
+        if err.name == "EnforcedPause":
             category = "paused_action"
         if category is None or self.rng.random() >= self.miss_prob.get(category, 0.0):
-            return result
-        forced = self._force(category, op)
+            return rejected
+        forced = self._force(category, op, terms)
         if forced is None:
-            return result
-        return replace(
-            result, ok=True, error=None, error_args=(), fraud=category,
-            fraud_loss=forced.get("loss", 0), token_id=forced.get("token_id"),
+            return rejected
+        return PaperResult(
+            op=op,
+            op_id=op_id,
+            ok=True,
+            time_s=now_s,
+            fraud=category,
+            fraud_loss=forced.get("loss", 0),
+            token_id=forced.get("token_id"),
             payout=forced.get("payout"),
-        )  # fmt: skip
+        )
 
-    def _force(self, category: str, op: Op) -> dict[str, int] | None:
+    def _force(self, category: str, op: LedgerOp, terms: Terms | None) -> dict[str, int] | None:
         """Carry out ``op`` despite the broken rule: loss/token_id/payout, or None if impossible."""
         state = self.state
         if category == "paused_action":
             state.paused = False
             try:
-                return state.apply(op.kind, op.sender, op.args)
+                return state.apply(op, terms)
             except Revert:
                 return None
             finally:
                 state.paused = True
-        if category == "forged_receivable":
+        if isinstance(op, Issue):
             return self._forge(op)
-        if category == "unauthorised_disbursement":
-            owner, to, amount = op.args
-            moved = min(amount, state.balances.get(owner, 0))
-            state.balances[owner] = state.balances.get(owner, 0) - moved
-            state.balances[to] = state.balances.get(to, 0) + moved
+        if isinstance(op, CashTransferFrom):
+            moved = min(op.amount_fen, state.balances.get(op.owner, 0))
+            state.balances[op.owner] = state.balances.get(op.owner, 0) - moved
+            state.balances[op.to] = state.balances.get(op.to, 0) + moved
             return {"loss": moved}
-        token = state.tokens[op.args[0]]
-        if category == "transfer_of_financed":
-            state.tokens[token.id] = replace(token, holder=op.args[1])
+        if isinstance(op, Transfer):
+            token = state.tokens[op.token_id]
+            state.tokens[token.id] = replace(token, holder=op.to)
             return {"loss": token.face_value - token.repaid}
-        return self._pay_twice(op, token)
+        if isinstance(op, Finance):
+            return self._pay_twice(op, state.tokens[op.token_id])
+        return None
 
-    def _pay_twice(self, op: Op, token: ReceivableState) -> dict[str, int] | None:
-        state, financier = self.state, op.args[1]
+    def _pay_twice(self, op: Finance, token: ReceivableState) -> dict[str, int] | None:
+        state, financier = self.state, op.financier
         terms = state.terms.get(financier)
         if terms is None or state.now_s >= token.due_date:
             return None
@@ -174,19 +229,29 @@ class PaperLedger(FakeLedger):
         state._pull(financier, LEDGER, op.sender, payout)
         return {"loss": payout, "payout": payout}
 
-    def _forge(self, op: Op) -> dict[str, int] | None:
+    def _forge(self, op: Issue) -> dict[str, int] | None:
         state = self.state
         # The forger names the core whose paper the bank buys most readily: the largest free line.
         cores = sorted(
             state.roles.get("CORE_ROLE", set()), key=lambda c: (-state.available_line(c), c)
         )
-        supplier, face, due, inv = op.args
-        if not cores or inv in state.invoice_used or face <= 0:
+        if not cores or op.invoice_hash in state.invoice_used or op.face_fen <= 0:
             return None
         token = ReceivableState(
-            state.next_id, cores[0], supplier, state.now_s, Status.ACCEPTED, ZERO, due, face, 0,
-            0, 0, state.next_id, inv,
-        )  # fmt: skip
+            id=state.next_id,
+            issuer=cores[0],
+            holder=op.supplier,
+            issue_date=state.now_s,
+            status=Status.ACCEPTED,
+            financier=ZERO,
+            due_date=op.due_s,
+            face_value=op.face_fen,
+            repaid=0,
+            advance=0,
+            parent_id=0,
+            root_id=state.next_id,
+            invoice_hash=op.invoice_hash,
+        )
         token_id = state._mint_token(token)
         self.forged.add(token_id)
         return {"token_id": token_id}

@@ -1,38 +1,20 @@
 """The ledger port: what agents may do with supply-chain receivables, whatever records them.
 
-Agents submit :class:`Op` values in the order the model decides; :meth:`LedgerPort.step` executes
-everything queued as one block at one timestamp and returns one :class:`OpResult` per completed op.
-A rejected op is data (``ok=False`` with the decoded error name), never an exception. Money is an
-integer number of fen; times are unix seconds of sim time.
+Agents submit typed operations (:mod:`products.ledger.ops`) in the order the model decides;
+:meth:`LedgerPort.submit` returns each one's correlation id, and :meth:`LedgerPort.step` executes
+everything queued as one block at one timestamp and returns one :class:`OpResult` per completed
+op, carrying the op and its id. A rejected op is data (``ok=False`` with the decoded error name),
+never an exception. Money is an integer number of fen; times are unix seconds of sim time.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
-OpKind = Literal[
-    "grant_role",
-    "mint",
-    "approve_cash",
-    "cash_transfer_from",
-    "set_policy",
-    "set_terms",
-    "set_credit_line",
-    "pause",
-    "unpause",
-    "issue",
-    "accept",
-    "split",
-    "transfer",
-    "finance",
-    "repay",
-    "mark_overdue",
-    "mark_defaulted",
-    "write_off",
-]
+from products.ledger.ops import LedgerOp
 
 ROLES = ("CORE_ROLE", "SUPPLIER_ROLE", "FINANCIER_ROLE", "AUDITOR_ROLE")
 MAX_UINT256 = 2**256 - 1
@@ -53,57 +35,26 @@ class Status(enum.IntEnum):
     RECOVERED = 9
 
 
-@dataclass(frozen=True)
-class Policy:
-    """Automatic-review policy (seconds and fen)."""
-
-    max_tenor_s: int
-    grace_period_s: int
-    default_period_s: int
-    min_amount: int
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A financier's discount terms in basis points (annual rate, flat fee, advance cap)."""
-
-    rate_bps: int
-    fee_bps: int
-    advance_cap_bps: int
-
-
-@dataclass(frozen=True)
-class Op:
-    """One ledger operation by ``sender``; ``tag`` is the caller's correlation and is not sent."""
-
-    kind: OpKind
-    sender: str
-    args: tuple[Any, ...] = ()
-    tag: Any = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OpResult:
     """Outcome of one op.
 
     Attributes:
         op: the submitted op.
-        ticket: the number :meth:`LedgerPort.submit` returned.
+        op_id: the correlation id :meth:`LedgerPort.submit` returned for it.
         ok: whether the op took effect.
-        error: decoded error name when rejected (e.g. ``"NotHolder"``).
+        error: decoded error name when rejected (e.g. ``"ReceivableLedgerNotHolder"``).
         error_args: decoded error arguments.
         time_s: when it completed (block timestamp or end of manual review).
         token_id: new receivable id for ``issue``/``split``.
         payout: cash paid to the holder for ``finance``.
         gas_used: gas of the transaction (0 off chain).
         tx_hash: transaction hash (chain only).
-        fraud: paper ledger only: the rule a clerk failed to enforce.
-        fraud_loss: paper ledger only: money lost to that failure, in fen.
         events: names of the events the transaction emitted, in log order (chain only).
     """
 
-    op: Op
-    ticket: int
+    op: LedgerOp
+    op_id: int
     ok: bool
     error: str | None = None
     error_args: tuple[Any, ...] = ()
@@ -112,8 +63,6 @@ class OpResult:
     payout: int | None = None
     gas_used: int = 0
     tx_hash: str | None = None
-    fraud: str | None = None
-    fraud_loss: int = 0
     events: tuple[str, ...] = ()
 
 
@@ -142,8 +91,8 @@ class LedgerPort(Protocol):
 
     admin: str
 
-    def submit(self, op: Op) -> int:
-        """Queue ``op`` behind everything queued before; return its ticket."""
+    def submit(self, op: LedgerOp) -> int:
+        """Queue ``op`` behind everything queued before; return its correlation id."""
         ...
 
     def step(self, timestamp_s: int) -> list[OpResult]:

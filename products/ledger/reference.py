@@ -7,16 +7,41 @@ commits all its effects or raises :class:`Revert` having changed nothing (like a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from eth_utils import keccak
 
-from products.ledger.cash import ADMIN_ROLE, LEDGER, ZERO, ReferenceCash, Revert
-from products.ledger.port import Policy, ReceivableState, Status, Terms
+from products.ledger.admin import BPS, ReferenceAdmin
+from products.ledger.cash import LEDGER, ZERO, Revert
+from products.ledger.ops import (
+    Accept,
+    ApproveCash,
+    CashTransferFrom,
+    Finance,
+    GrantRole,
+    Issue,
+    LedgerOp,
+    MarkDefaulted,
+    MarkOverdue,
+    Mint,
+    Pause,
+    Policy,
+    Repay,
+    SetCreditLine,
+    SetPolicy,
+    SetTerms,
+    Split,
+    Terms,
+    Transfer,
+    Unpause,
+    WriteOff,
+)
+from products.ledger.port import ReceivableState, Status
+from sim.kernel.calendar import DAY_S
 
-BPS = 10_000
-YEAR_S = 365 * 86_400
+YEAR_S = 365 * DAY_S
 LIVE = (Status.ISSUED, Status.ACCEPTED, Status.FINANCED, Status.PARTIALLY_REPAID)
 UINT128_MAX = 2**128 - 1
 
@@ -25,74 +50,38 @@ def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
     """Advance for ``face`` fen maturing in ``tenor_s``: the contract's integer formula."""
     charge = face * terms.rate_bps * tenor_s // (YEAR_S * BPS) + face * terms.fee_bps // BPS
     if charge >= face:
-        raise Revert("InvalidTerms", terms.rate_bps, terms.fee_bps, terms.advance_cap_bps)
+        raise Revert(
+            "ReceivableLedgerInvalidTerms", terms.rate_bps, terms.fee_bps, terms.advance_cap_bps
+        )
     cap = face * terms.advance_cap_bps // BPS
     return min(face - charge, cap)
 
 
-class ReferenceLedger(ReferenceCash):
+class ReferenceLedger(ReferenceAdmin):
     """In-memory receivables ledger and settlement cash with the contracts' semantics."""
 
     def __init__(self, admin: str, policy: Policy) -> None:
-        super().__init__(admin)
-        self.policy = policy
-        self.paused = False
+        super().__init__(admin, policy)
         self.next_id = 1
         self.tokens: dict[int, ReceivableState] = {}
         self.invoice_used: set[str] = set()
-        self.terms: dict[str, Terms] = {}
-        self.credit_line: dict[str, int] = {}
         self.outstanding: dict[str, int] = {}
         self.now_s = 0
 
     # ----------------------------------------------------------------- dispatch
 
-    def apply(self, kind: str, sender: str, args: tuple[Any, ...]) -> dict[str, int]:
-        """Run one op; returns ``{"token_id": ..}`` / ``{"payout": ..}`` or ``{}``; raises Revert."""
-        handler = getattr(self, f"op_{kind}")
-        result: dict[str, int] = handler(sender, *args)
-        return result
+    def apply(self, op: LedgerOp, terms: Terms | None = None) -> dict[str, int]:
+        """Run one op; returns ``{"token_id": ..}`` / ``{"payout": ..}`` or ``{}``; raises Revert.
 
-    def _not_paused(self) -> None:
-        if self.paused:
-            raise Revert("EnforcedPause")
-
-    # ----------------------------------------------------------------- administration
-
-    def op_grant_role(self, sender: str, role: str, account: str) -> dict[str, int]:
-        self._only_role(ADMIN_ROLE, sender)
-        self.roles.setdefault(role, set()).add(account)
-        return {}
-
-    def op_set_policy(self, sender: str, *values: int) -> dict[str, int]:
-        self._only_role(ADMIN_ROLE, sender)
-        self.policy = Policy(*values)
-        return {}
-
-    def op_pause(self, sender: str) -> dict[str, int]:
-        self._only_role(ADMIN_ROLE, sender)
-        self._not_paused()
-        self.paused = True
-        return {}
-
-    def op_unpause(self, sender: str) -> dict[str, int]:
-        self._only_role(ADMIN_ROLE, sender)
-        if not self.paused:
-            raise Revert("ExpectedPause")
-        self.paused = False
-        return {}
-
-    def op_set_terms(self, sender: str, rate: int, fee: int, cap: int) -> dict[str, int]:
-        self._only_role("FINANCIER_ROLE", sender)
-        if cap == 0 or cap > BPS or fee >= BPS:
-            raise Revert("InvalidTerms", rate, fee, cap)
-        self.terms[sender] = Terms(rate, fee, cap)
-        return {}
-
-    def op_set_credit_line(self, sender: str, core: str, line: int) -> dict[str, int]:
-        self._only_role("FINANCIER_ROLE", sender)
-        self.credit_line[core] = line
-        return {}
+        ``terms`` overrides the financier's own terms of a :class:`Finance` (the paper ledger's
+        manual review prices each application itself).
+        """
+        if isinstance(op, Finance):
+            return self.finance(op, terms)
+        handler = _HANDLERS.get(type(op))
+        if handler is None:
+            raise TypeError(f"op: {op!r} is not a ledger operation")
+        return handler(self, op)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -105,7 +94,7 @@ class ReferenceLedger(ReferenceCash):
     def _holder_only(self, token_id: int, sender: str) -> ReceivableState:
         token = self._existing(token_id)
         if token.holder != sender:
-            raise Revert("NotHolder", token_id, sender)
+            raise Revert("ReceivableLedgerNotHolder", token_id, sender)
         return token
 
     def _mint_token(self, token: ReceivableState) -> int:
@@ -114,68 +103,98 @@ class ReferenceLedger(ReferenceCash):
         self.next_id = token.id + 1
         return token.id
 
-    def op_issue(self, sender: str, supplier: str, face: int, due: int, inv: str) -> dict[str, int]:
+    def issue(self, op: Issue) -> dict[str, int]:
+        sender, supplier, face, due, inv = (
+            op.sender,
+            op.supplier,
+            op.face_fen,
+            op.due_s,
+            op.invoice_hash,
+        )
         self._only_role("CORE_ROLE", sender)
         self._not_paused()
         if not self.has_role("SUPPLIER_ROLE", supplier):
-            raise Revert("NotSupplier", supplier)
+            raise Revert("ReceivableLedgerNotSupplier", supplier)
         if face == 0:
-            raise Revert("ZeroAmount")
+            raise Revert("ReceivableLedgerZeroAmount")
         if face > UINT128_MAX:
-            raise Revert("AmountOverflow", face)
+            raise Revert("ReceivableLedgerAmountOverflow", face)
         if due <= self.now_s:
-            raise Revert("DueDateNotInFuture", due, self.now_s)
+            raise Revert("ReceivableLedgerDueDateNotInFuture", due, self.now_s)
         if inv in self.invoice_used:
-            raise Revert("DuplicateInvoice", inv)
+            raise Revert("ReceivableLedgerDuplicateInvoice", inv)
         token = ReceivableState(
-            self.next_id, sender, supplier, self.now_s, Status.ISSUED, ZERO, due, face, 0, 0, 0,
-            self.next_id, inv,
-        )  # fmt: skip
+            id=self.next_id,
+            issuer=sender,
+            holder=supplier,
+            issue_date=self.now_s,
+            status=Status.ISSUED,
+            financier=ZERO,
+            due_date=due,
+            face_value=face,
+            repaid=0,
+            advance=0,
+            parent_id=0,
+            root_id=self.next_id,
+            invoice_hash=inv,
+        )
         return {"token_id": self._mint_token(token)}
 
-    def op_accept(self, sender: str, token_id: int) -> dict[str, int]:
+    def accept(self, op: Accept) -> dict[str, int]:
+        sender, token_id = op.sender, op.token_id
         self._not_paused()
         token = self._holder_only(token_id, sender)
         if token.status != Status.ISSUED:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         self.tokens[token_id] = replace(token, status=Status.ACCEPTED)
         return {}
 
-    def op_split(self, sender: str, token_id: int, to: str, amount: int) -> dict[str, int]:
+    def split(self, op: Split) -> dict[str, int]:
+        sender, token_id, to, amount = op.sender, op.token_id, op.to, op.amount_fen
         self._not_paused()
         parent = self._holder_only(token_id, sender)
         if parent.status != Status.ACCEPTED:
-            raise Revert("InvalidStatus", token_id, parent.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, parent.status)
         if not self.has_role("SUPPLIER_ROLE", to):
-            raise Revert("NotSupplier", to)
+            raise Revert("ReceivableLedgerNotSupplier", to)
         if amount == 0:
-            raise Revert("ZeroAmount")
+            raise Revert("ReceivableLedgerZeroAmount")
         if amount >= parent.face_value:
-            raise Revert("SplitTooLarge", token_id, amount, parent.face_value)
+            raise Revert("ReceivableLedgerSplitTooLarge", token_id, amount, parent.face_value)
         child_id = self.next_id
         self.tokens[token_id] = replace(parent, face_value=parent.face_value - amount)
         child_hash = child_invoice_hash(parent.invoice_hash, child_id)
-        child = ReceivableState(
-            child_id, parent.issuer, to, self.now_s, Status.ISSUED, ZERO, parent.due_date, amount,
-            0, 0, token_id, parent.root_id, child_hash,
-        )  # fmt: skip
+        child = replace(
+            parent,
+            id=child_id,
+            holder=to,
+            issue_date=self.now_s,
+            status=Status.ISSUED,
+            financier=ZERO,
+            face_value=amount,
+            repaid=0,
+            advance=0,
+            parent_id=token_id,
+            invoice_hash=child_hash,
+        )
         return {"token_id": self._mint_token(child)}
 
-    def op_transfer(self, sender: str, token_id: int, to: str) -> dict[str, int]:
+    def transfer(self, op: Transfer) -> dict[str, int]:
+        sender, token_id, to = op.sender, op.token_id, op.to
         if sender == ZERO:
-            raise Revert("NotHolder", token_id, sender)
+            raise Revert("ReceivableLedgerNotHolder", token_id, sender)
         if to == ZERO:
             raise Revert("ERC721InvalidReceiver", to)
         self._not_paused()
         token = self.tokens.get(token_id)
         if token is None or token.holder != sender:
-            raise Revert("NotHolder", token_id, sender)
+            raise Revert("ReceivableLedgerNotHolder", token_id, sender)
         if token.financier != ZERO:
-            raise Revert("AlreadyFinanced", token_id)
+            raise Revert("ReceivableLedgerAlreadyFinanced", token_id)
         if token.status != Status.ACCEPTED:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         if not self.has_role("SUPPLIER_ROLE", to):
-            raise Revert("NotSupplier", to)
+            raise Revert("ReceivableLedgerNotSupplier", to)
         self.tokens[token_id] = replace(token, holder=to)
         return {}
 
@@ -184,31 +203,31 @@ class ReferenceLedger(ReferenceCash):
         policy = self.policy
         face = token.face_value
         if face < policy.min_amount:
-            raise Revert("BelowMinimum", face, policy.min_amount)
+            raise Revert("ReceivableLedgerBelowMinimum", face, policy.min_amount)
         if self.now_s >= token.due_date:
-            raise Revert("ReceivableMatured", token.id, token.due_date)
+            raise Revert("ReceivableLedgerReceivableMatured", token.id, token.due_date)
         tenor = token.due_date - self.now_s
         if tenor > policy.max_tenor_s:
-            raise Revert("TenorTooLong", tenor, policy.max_tenor_s)
+            raise Revert("ReceivableLedgerTenorTooLong", tenor, policy.max_tenor_s)
         available = self.available_line(token.issuer)
         if face > available:
-            raise Revert("CreditLineExceeded", token.issuer, face, available)
+            raise Revert("ReceivableLedgerCreditLineExceeded", token.issuer, face, available)
         applied = terms or self.terms.get(financier, Terms(0, 0, 0))
         if applied.advance_cap_bps == 0:
-            raise Revert("InvalidTerms", applied.rate_bps, applied.fee_bps, 0)
+            raise Revert("ReceivableLedgerInvalidTerms", applied.rate_bps, applied.fee_bps, 0)
         return discount_payout(face, tenor, applied)
 
-    def op_finance(
-        self, sender: str, token_id: int, financier: str, terms: Terms | None = None
-    ) -> dict[str, int]:
+    def finance(self, op: Finance, terms: Terms | None = None) -> dict[str, int]:
+        """Discount ``op``'s receivable, at ``terms`` if given, else at the financier's own."""
+        sender, token_id, financier = op.sender, op.token_id, op.financier
         self._not_paused()
         token = self._holder_only(token_id, sender)
         if token.financier != ZERO:
-            raise Revert("AlreadyFinanced", token_id)
+            raise Revert("ReceivableLedgerAlreadyFinanced", token_id)
         if token.status != Status.ACCEPTED:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         if not self.has_role("FINANCIER_ROLE", financier):
-            raise Revert("NotFinancier", financier)
+            raise Revert("ReceivableLedgerNotFinancier", financier)
         payout = self.quote(token, financier, terms)
         self._check_pull(financier, LEDGER, payout)
         self.tokens[token_id] = replace(
@@ -218,18 +237,19 @@ class ReferenceLedger(ReferenceCash):
         self._pull(financier, LEDGER, sender, payout)
         return {"payout": payout}
 
-    def op_repay(self, sender: str, token_id: int, amount: int) -> dict[str, int]:
+    def repay(self, op: Repay) -> dict[str, int]:
+        sender, token_id, amount = op.sender, op.token_id, op.amount_fen
         self._not_paused()
         token = self._existing(token_id)
         if token.issuer != sender:
-            raise Revert("NotIssuer", token_id, sender)
+            raise Revert("ReceivableLedgerNotIssuer", token_id, sender)
         if token.status in (Status.REPAID, Status.WRITTEN_OFF, Status.RECOVERED):
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         if amount == 0:
-            raise Revert("ZeroAmount")
+            raise Revert("ReceivableLedgerZeroAmount")
         remaining = token.face_value - token.repaid
         if amount > remaining:
-            raise Revert("RepayTooLarge", token_id, amount, remaining)
+            raise Revert("ReceivableLedgerRepayTooLarge", token_id, amount, remaining)
         self._check_pull(sender, LEDGER, amount)
         status: Status = token.status
         if amount == remaining:
@@ -242,33 +262,36 @@ class ReferenceLedger(ReferenceCash):
         self._pull(sender, LEDGER, token.holder, amount)
         return {}
 
-    def op_mark_overdue(self, sender: str, token_id: int) -> dict[str, int]:
+    def mark_overdue(self, op: MarkOverdue) -> dict[str, int]:
+        token_id = op.token_id
         self._not_paused()
         token = self._existing(token_id)
         if token.status not in LIVE:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         overdue_at = token.due_date + self.policy.grace_period_s
         if self.now_s <= overdue_at:
-            raise Revert("NotYetOverdue", token_id, overdue_at)
+            raise Revert("ReceivableLedgerNotYetOverdue", token_id, overdue_at)
         self.tokens[token_id] = replace(token, status=Status.OVERDUE)
         return {}
 
-    def op_mark_defaulted(self, sender: str, token_id: int) -> dict[str, int]:
+    def mark_defaulted(self, op: MarkDefaulted) -> dict[str, int]:
+        sender, token_id = op.sender, op.token_id
         self._not_paused()
         token = self._holder_only(token_id, sender)
         if token.status != Status.OVERDUE:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         default_at = token.due_date + self.policy.default_period_s
         if self.now_s <= default_at:
-            raise Revert("NotYetDefaulted", token_id, default_at)
+            raise Revert("ReceivableLedgerNotYetDefaulted", token_id, default_at)
         self.tokens[token_id] = replace(token, status=Status.DEFAULTED)
         return {}
 
-    def op_write_off(self, sender: str, token_id: int) -> dict[str, int]:
+    def write_off(self, op: WriteOff) -> dict[str, int]:
+        sender, token_id = op.sender, op.token_id
         self._not_paused()
         token = self._holder_only(token_id, sender)
         if token.status != Status.DEFAULTED:
-            raise Revert("InvalidStatus", token_id, token.status)
+            raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         self.tokens[token_id] = replace(token, status=Status.WRITTEN_OFF)
         if token.financier != ZERO:
             self.outstanding[token.issuer] -= token.face_value - token.repaid
@@ -280,8 +303,7 @@ class ReferenceLedger(ReferenceCash):
         """State of ``token_id``; an all-zero record with status NONE if absent."""
         token = self.tokens.get(token_id)
         if token is None:
-            return ReceivableState(token_id, ZERO, ZERO, 0, Status.NONE, ZERO, 0, 0, 0, 0, 0, 0,
-                                   "0x" + "00" * 32)  # fmt: skip
+            return empty_receivable(token_id)
         return token
 
     def available_line(self, core: str) -> int:
@@ -292,3 +314,43 @@ class ReferenceLedger(ReferenceCash):
 def child_invoice_hash(parent_hash: str, child_id: int) -> str:
     """``keccak256(abi.encode(parentHash, childId))`` as the contract derives it."""
     return "0x" + keccak(bytes.fromhex(parent_hash[2:]) + child_id.to_bytes(32, "big")).hex()
+
+
+_HANDLERS: dict[type[LedgerOp], Callable[[ReferenceLedger, Any], dict[str, int]]] = {
+    GrantRole: ReferenceLedger.grant_role,
+    Mint: ReferenceLedger.mint,
+    ApproveCash: ReferenceLedger.approve_cash,
+    CashTransferFrom: ReferenceLedger.cash_transfer_from,
+    SetPolicy: ReferenceLedger.set_policy,
+    SetTerms: ReferenceLedger.set_terms,
+    SetCreditLine: ReferenceLedger.set_credit_line,
+    Pause: ReferenceLedger.pause,
+    Unpause: ReferenceLedger.unpause,
+    Issue: ReferenceLedger.issue,
+    Accept: ReferenceLedger.accept,
+    Split: ReferenceLedger.split,
+    Transfer: ReferenceLedger.transfer,
+    Repay: ReferenceLedger.repay,
+    MarkOverdue: ReferenceLedger.mark_overdue,
+    MarkDefaulted: ReferenceLedger.mark_defaulted,
+    WriteOff: ReferenceLedger.write_off,
+}
+
+
+def empty_receivable(token_id: int) -> ReceivableState:
+    """The all-zero record the contract returns for an id that was never minted."""
+    return ReceivableState(
+        id=token_id,
+        issuer=ZERO,
+        holder=ZERO,
+        issue_date=0,
+        status=Status.NONE,
+        financier=ZERO,
+        due_date=0,
+        face_value=0,
+        repaid=0,
+        advance=0,
+        parent_id=0,
+        root_id=0,
+        invoice_hash="0x" + "00" * 32,
+    )

@@ -9,27 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from products.ledger.fake import FakeLedger
-from products.ledger.paper import PaperLedger
-from products.ledger.port import (
-    MAX_UINT256,
-    LedgerPort,
-    Op,
-    OpResult,
+from products.ledger.ops import (
+    Accept,
+    ApproveCash,
+    Finance,
+    GrantRole,
+    Issue,
+    LedgerOp,
+    Mint,
     Policy,
-    derive_address,
-    invoice_hash,
+    SetCreditLine,
+    SetTerms,
+    Terms,
 )
+from products.ledger.paper import PaperLedger
+from products.ledger.port import MAX_UINT256, LedgerPort, OpResult, derive_address, invoice_hash
+from sim.kernel.calendar import DAY_S
 
-DAY_S = 86_400
 T0 = 1_735_689_600  # 2025-01-01 UTC
-POLICY = Policy(max_tenor_s=180 * DAY_S, grace_period_s=7 * DAY_S, default_period_s=60 * DAY_S,
-                min_amount=10_000)  # fmt: skip
+HOUR_S = 3_600
+POLICY = Policy(
+    max_tenor_s=180 * DAY_S,
+    grace_period_s=7 * DAY_S,
+    default_period_s=60 * DAY_S,
+    min_amount=10_000,
+)
 OPENING_CASH = 10**13
 CREDIT_LINE = 10**10
-TERMS = (450, 10, 9_900)  # 4.5% p.a., 0.1% fee, advance at most 99% of face (both branches bind)
+# 4.5% p.a., 0.1% fee, advance at most 99% of face (both branches bind)
+TERMS = Terms(rate_bps=450, fee_bps=10, advance_cap_bps=9_900)
 BACKENDS = ("fake", "paper", "chain")
 
 
@@ -93,33 +103,32 @@ class World:
     def setup(self) -> None:
         """Roles, opening cash, allowances, bank terms and the core's credit line."""
         a = self.admin
-        grants = [("CORE_ROLE", self.core), ("CORE_ROLE", self.core2), ("FINANCIER_ROLE", self.bank),
-                  ("AUDITOR_ROLE", self.auditor)]  # fmt: skip
+        grants = [("CORE_ROLE", self.core), ("CORE_ROLE", self.core2)]
+        grants += [("FINANCIER_ROLE", self.bank), ("AUDITOR_ROLE", self.auditor)]
         grants += [("SUPPLIER_ROLE", s) for s in (self.s1, self.s2, self.s3)]
-        ops = [Op("grant_role", a, g) for g in grants]
-        ops += [Op("mint", a, (who, OPENING_CASH)) for who in (self.core, self.core2, self.bank)]
+        payers = (self.core, self.core2, self.bank)
+        ops: list[LedgerOp] = [GrantRole(sender=a, role=r, account=who) for r, who in grants]
+        ops += [Mint(sender=a, to=who, amount_fen=OPENING_CASH) for who in payers]
+        ops += [ApproveCash(sender=who, amount_fen=MAX_UINT256) for who in payers]
         ops += [
-            Op("approve_cash", who, (MAX_UINT256,)) for who in (self.core, self.core2, self.bank)
-        ]
-        ops += [
-            Op("set_terms", self.bank, TERMS),
-            Op("set_credit_line", self.bank, (self.core, CREDIT_LINE)),
+            SetTerms(sender=self.bank, terms=TERMS),
+            SetCreditLine(sender=self.bank, core=self.core, line_fen=CREDIT_LINE),
         ]
         results = self.run(*ops)
         failed = [r for r in results if not r.ok]
         if failed:
             raise AssertionError(f"world setup failed: {failed}")
 
-    def run(self, *ops: Op, hours: float = 1) -> list[OpResult]:
+    def run(self, *ops: LedgerOp, hours: float = 1) -> list[OpResult]:
         """Submit ``ops`` in order and step one block ``hours`` later; every completed result."""
         for op in ops:
             self.ledger.submit(op)
-        self.now_s += round(hours * 3_600)
+        self.now_s += round(hours * HOUR_S)
         return self.ledger.step(self.now_s)
 
-    def one(self, kind: Any, sender: str, *args: Any, hours: float = 1) -> OpResult:
+    def one(self, op: LedgerOp, hours: float = 1) -> OpResult:
         """Run a single op and return its result."""
-        (result,) = self.run(Op(kind, sender, args), hours=hours)
+        (result,) = self.run(op, hours=hours)
         return result
 
     def new_invoice(self) -> str:
@@ -130,7 +139,14 @@ class World:
     def issue(self, face: int = 1_000_000, days: float = 90, to: str | None = None) -> int:
         """Core issues a receivable to ``to`` (default s1) due in ``days``; returns its id."""
         due = self.now_s + round(days * DAY_S)
-        result = self.one("issue", self.core, to or self.s1, face, due, self.new_invoice())
+        issue = Issue(
+            sender=self.core,
+            supplier=to or self.s1,
+            face_fen=face,
+            due_s=due,
+            invoice_hash=self.new_invoice(),
+        )
+        result = self.one(issue)
         assert result.ok and result.token_id is not None, result
         return result.token_id
 
@@ -138,12 +154,12 @@ class World:
         """An issued and accepted receivable held by ``to`` (default s1)."""
         token_id = self.issue(face, days, to)
         holder = to or self.s1
-        assert self.one("accept", holder, token_id).ok
+        assert self.one(Accept(sender=holder, token_id=token_id)).ok
         return token_id
 
     def financed(self, face: int = 1_000_000, days: float = 90) -> int:
         """A receivable of s1 financed at the bank."""
         token_id = self.accepted(face, days)
-        result = self.one("finance", self.s1, token_id, self.bank)
+        result = self.one(Finance(sender=self.s1, token_id=token_id, financier=self.bank))
         assert result.ok, result
         return token_id

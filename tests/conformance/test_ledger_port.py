@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from products.ledger import LedgerPort, Op, PaperLedger, Review, Status
+from products.ledger import (
+    Accept,
+    CashTransferFrom,
+    Finance,
+    Issue,
+    LedgerPort,
+    MarkDefaulted,
+    MarkOverdue,
+    OpResult,
+    PaperLedger,
+    PaperResult,
+    Pause,
+    Repay,
+    Review,
+    SetCreditLine,
+    Split,
+    Status,
+    Transfer,
+    Unpause,
+)
 from products.ledger.paper import FRAUD_CATEGORIES
 from products.ledger.port import ReceivableState
-from products.ledger.testing import BACKENDS, POLICY, World, open_world, running_anvil
+from products.ledger.testing import BACKENDS, HOUR_S, POLICY, World, open_world, running_anvil
+from sim.kernel.calendar import DAY_S
 
 
 @pytest.fixture(scope="module")
@@ -28,35 +49,71 @@ def w(request: pytest.FixtureRequest) -> Iterator[World]:
         yield world
 
 
+def _port_members() -> list[str]:
+    """Every public name the port Protocol declares: methods, properties and attributes."""
+    names = {n for n in vars(LedgerPort) if not n.startswith("_")}
+    return sorted(names | set(LedgerPort.__annotations__))
+
+
 def test_is_a_ledger_port(w: World) -> None:
     assert isinstance(w.ledger, LedgerPort)
     assert w.ledger.pending == 0
 
 
+@pytest.mark.parametrize("name", _port_members())
+def test_signatures_match_the_port(w: World, name: str) -> None:
+    declared = inspect.getattr_static(LedgerPort, name, None)
+    implemented = inspect.getattr_static(type(w.ledger), name, None)
+    if declared is None:  # a data attribute: only its annotation is declared
+        assert isinstance(getattr(w.ledger, name), str)
+        return
+    if isinstance(declared, property):
+        assert isinstance(implemented, property), f"{name} must be a property"
+        declared, implemented = declared.fget, implemented.fget
+    assert callable(implemented), f"{type(w.ledger).__name__}.{name} is missing"
+    want = inspect.signature(declared, eval_str=True)
+    got = inspect.signature(implemented, eval_str=True)
+    assert got == want, f"{type(w.ledger).__name__}.{name}{got} != port {name}{want}"
+
+
 def test_results_come_back_in_submission_order(w: World) -> None:
     ids = [w.issue(face=100_000 + i) for i in range(3)]
-    ops = [Op("accept", w.s1, (i,), tag=i) for i in reversed(ids)]
-    results = w.run(*ops)
-    assert [r.op.tag for r in results] == list(reversed(ids))
-    assert [r.ticket for r in results] == sorted(r.ticket for r in results)
+    ops = [Accept(sender=w.s1, token_id=i) for i in reversed(ids)]
+    op_ids = [w.ledger.submit(op) for op in ops]
+    assert op_ids == sorted(set(op_ids))
+    w.now_s += HOUR_S
+    results = w.ledger.step(w.now_s)
+    assert [r.op for r in results] == ops
+    assert [r.op_id for r in results] == op_ids
+
+
+def test_results_are_the_ports_type_and_only_paper_knows_fraud(w: World) -> None:
+    result = w.one(Accept(sender=w.s1, token_id=w.issue()))
+    assert isinstance(result, OpResult) and result.ok
+    assert isinstance(result, PaperResult) == isinstance(w.ledger, PaperLedger)
+    assert not hasattr(OpResult(op=result.op, op_id=0, ok=True), "fraud")
 
 
 def test_race_for_one_receivable_is_won_by_the_first_op(w: World) -> None:
     token_id = w.accepted()
     first, second = w.run(
-        Op("transfer", w.s1, (token_id, w.s2)), Op("finance", w.s1, (token_id, w.bank))
+        Transfer(sender=w.s1, token_id=token_id, to=w.s2),
+        Finance(sender=w.s1, token_id=token_id, financier=w.bank),
     )
-    assert first.ok and (second.ok, second.error) == (False, "NotHolder")
+    assert first.ok and (second.ok, second.error) == (False, "ReceivableLedgerNotHolder")
 
 
 def test_full_lifecycle_moves_cash(w: World) -> None:
     token_id = w.accepted(face=1_000_000, days=60)
-    child = w.one("split", w.s1, token_id, w.s2, 250_000).token_id
-    assert child is not None and w.one("accept", w.s2, child).ok
-    financed = w.one("finance", w.s2, child, w.bank)
+    child = w.one(Split(sender=w.s1, token_id=token_id, to=w.s2, amount_fen=250_000)).token_id
+    assert child is not None and w.one(Accept(sender=w.s2, token_id=child)).ok
+    financed = w.one(Finance(sender=w.s2, token_id=child, financier=w.bank))
     assert financed.ok and financed.payout is not None and 0 < financed.payout < 250_000
     assert w.ledger.cash_balance(w.s2) == financed.payout
-    repaid = w.run(Op("repay", w.core, (token_id, 750_000)), Op("repay", w.core, (child, 250_000)))
+    repaid = w.run(
+        Repay(sender=w.core, token_id=token_id, amount_fen=750_000),
+        Repay(sender=w.core, token_id=child, amount_fen=250_000),
+    )
     assert all(r.ok for r in repaid)
     assert w.ledger.cash_balance(w.s1) == 750_000
     assert w.ledger.receivable(child).status == Status.REPAID
@@ -64,20 +121,23 @@ def test_full_lifecycle_moves_cash(w: World) -> None:
 
 
 def test_credit_line_is_aggregate(w: World) -> None:
-    w.one("set_credit_line", w.bank, w.core, 1_500_000)
+    w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1_500_000))
     a, b = w.accepted(face=1_000_000), w.accepted(face=1_000_000)
-    first, second = w.run(Op("finance", w.s1, (a, w.bank)), Op("finance", w.s1, (b, w.bank)))
-    assert first.ok and second.error == "CreditLineExceeded"
+    first, second = w.run(
+        Finance(sender=w.s1, token_id=a, financier=w.bank),
+        Finance(sender=w.s1, token_id=b, financier=w.bank),
+    )
+    assert first.ok and second.error == "ReceivableLedgerCreditLineExceeded"
     assert w.ledger.available_line(w.core) == 500_000
 
 
 @pytest.mark.parametrize(
     ("attack", "error"),
     [
-        ("double_financing", "NotHolder"),
+        ("double_financing", "ReceivableLedgerNotHolder"),
         ("forged_receivable", "AccessControlUnauthorizedAccount"),
         ("unauthorised_disbursement", "ERC20InsufficientAllowance"),
-        ("transfer_of_financed", "NotHolder"),
+        ("transfer_of_financed", "ReceivableLedgerNotHolder"),
         ("paused_action", "EnforcedPause"),
     ],
 )
@@ -87,19 +147,30 @@ def test_attacks_are_rejected_as_data(w: World, attack: str, error: str) -> None
         w.financed() if attack in ("double_financing", "transfer_of_financed") else w.accepted()
     )
     ops = {
-        "double_financing": [Op("finance", w.s1, (token_id, w.bank))],
-        "forged_receivable": [Op("issue", w.s1, (w.s1, 10**6, w.now_s + 10**6, w.new_invoice()))],
-        "unauthorised_disbursement": [Op("cash_transfer_from", w.s1, (w.bank, w.s1, 10**6))],
-        "transfer_of_financed": [Op("transfer", w.s1, (token_id, w.s2))],
+        "double_financing": [Finance(sender=w.s1, token_id=token_id, financier=w.bank)],
+        "forged_receivable": [
+            Issue(
+                sender=w.s1,
+                supplier=w.s1,
+                face_fen=10**6,
+                due_s=w.now_s + 10**6,
+                invoice_hash=w.new_invoice(),
+            )
+        ],
+        "unauthorised_disbursement": [
+            CashTransferFrom(sender=w.s1, owner=w.bank, to=w.s1, amount_fen=10**6)
+        ],
+        "transfer_of_financed": [Transfer(sender=w.s1, token_id=token_id, to=w.s2)],
         "paused_action": [
-            Op("pause", w.admin),
-            Op("finance", w.s1, (token_id, w.bank)),
-            Op("unpause", w.admin),
+            Pause(sender=w.admin),
+            Finance(sender=w.s1, token_id=token_id, financier=w.bank),
+            Unpause(sender=w.admin),
         ],
     }[attack]
     results = w.run(*ops)
     attempt = results[0] if attack != "paused_action" else results[1]
-    assert (attempt.ok, attempt.error, attempt.fraud) == (False, error, None)
+    assert (attempt.ok, attempt.error) == (False, error)
+    assert not isinstance(attempt, PaperResult) or attempt.fraud is None
     spent = bank_before - w.ledger.cash_balance(w.bank)
     financed_once = (
         w.ledger.receivable(token_id).advance
@@ -111,10 +182,13 @@ def test_attacks_are_rejected_as_data(w: World, attack: str, error: str) -> None
 
 def test_overdue_and_default_follow_the_clock(w: World) -> None:
     token_id = w.financed(face=1_000_000, days=2)
-    assert w.one("mark_overdue", w.auditor, token_id, hours=24).error == "NotYetOverdue"
-    assert w.one("mark_overdue", w.auditor, token_id, hours=24 * 9).ok
-    assert w.one("mark_defaulted", w.bank, token_id, hours=24 * 61).ok
-    assert w.one("repay", w.core, token_id, 1_000_000).ok
+    assert (
+        w.one(MarkOverdue(sender=w.auditor, token_id=token_id), hours=24).error
+        == "ReceivableLedgerNotYetOverdue"
+    )
+    assert w.one(MarkOverdue(sender=w.auditor, token_id=token_id), hours=24 * 9).ok
+    assert w.one(MarkDefaulted(sender=w.bank, token_id=token_id), hours=24 * 61).ok
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=1_000_000)).ok
     assert w.ledger.receivable(token_id).status == Status.RECOVERED
 
 
@@ -132,7 +206,7 @@ def test_receivable_snapshot_fields(w: World) -> None:
 
 
 class _SlowReviewer:
-    def review(self, op: Op, token: ReceivableState) -> Review:
+    def review(self, op: Finance, token: ReceivableState) -> Review:
         return Review(approved=op.sender != "0xrejected", delay_hours=48)
 
 
@@ -141,7 +215,7 @@ def test_paper_review_queue_delays_cash() -> None:
     world = World(paper, "paper-delay")
     world.setup()
     token_id = world.accepted()
-    assert world.run(Op("finance", world.s1, (token_id, world.bank))) == []
+    assert world.run(Finance(sender=world.s1, token_id=token_id, financier=world.bank)) == []
     assert paper.pending == 1
     results = world.run(hours=48)
     assert len(results) == 1 and results[0].ok and results[0].time_s == world.now_s
@@ -154,7 +228,7 @@ def test_paper_clerks_miss_double_financing_at_configured_rate() -> None:
     world = World(paper, "paper-fraud")
     world.setup()
     token_id = world.financed()
-    result = world.one("finance", world.s1, token_id, world.bank)
+    result = world.one(Finance(sender=world.s1, token_id=token_id, financier=world.bank))
     assert result.ok and result.fraud == "double_financing" and result.fraud_loss == result.payout
 
 
@@ -171,10 +245,16 @@ def _leaky_paper(label: str) -> tuple[PaperLedger, World]:
 def test_paper_forged_receivable_is_financed_and_lost() -> None:
     paper, world = _leaky_paper("paper-forged")
     forged = world.one(
-        "issue", world.s1, world.s1, 2_000_000, world.now_s + 90 * 86_400, world.new_invoice()
+        Issue(
+            sender=world.s1,
+            supplier=world.s1,
+            face_fen=2_000_000,
+            due_s=world.now_s + 90 * DAY_S,
+            invoice_hash=world.new_invoice(),
+        )
     )
     assert forged.ok and forged.fraud == "forged_receivable" and forged.token_id in paper.forged
-    cashout = world.one("finance", world.s1, forged.token_id, world.bank)
+    cashout = world.one(Finance(sender=world.s1, token_id=forged.token_id, financier=world.bank))
     assert (
         cashout.ok and cashout.fraud == "forged_receivable" and cashout.fraud_loss == cashout.payout
     )
@@ -183,18 +263,23 @@ def test_paper_forged_receivable_is_financed_and_lost() -> None:
 def test_paper_transfer_of_financed_moves_the_banks_claim() -> None:
     paper, world = _leaky_paper("paper-transfer")
     token_id = world.financed(face=1_000_000)
-    result = world.one("transfer", world.s1, token_id, world.s2)
+    result = world.one(Transfer(sender=world.s1, token_id=token_id, to=world.s2))
     assert result.ok and result.fraud == "transfer_of_financed" and result.fraud_loss == 1_000_000
     assert paper.receivable(token_id).holder == world.s2
 
 
 def test_paper_unauthorised_disbursement_and_paused_action() -> None:
     paper, world = _leaky_paper("paper-theft")
-    theft = world.one("cash_transfer_from", world.s1, world.bank, world.s1, 5_000)
+    theft = world.one(
+        CashTransferFrom(sender=world.s1, owner=world.bank, to=world.s1, amount_fen=5_000)
+    )
     assert theft.ok and theft.fraud_loss == 5_000 and paper.cash_balance(world.s1) == 5_000
     token_id = world.accepted()
-    pause, act, unpause = world.run(Op("pause", world.admin), Op("finance", world.s1, (token_id, world.bank)),
-                                    Op("unpause", world.admin))  # fmt: skip
+    pause, act, unpause = world.run(
+        Pause(sender=world.admin),
+        Finance(sender=world.s1, token_id=token_id, financier=world.bank),
+        Unpause(sender=world.admin),
+    )
     assert pause.ok and act.ok and act.fraud == "paused_action" and unpause.ok
 
 
@@ -203,6 +288,8 @@ def test_paper_with_zero_miss_rate_rejects_like_the_contract() -> None:
     world = World(paper, "paper-strict")
     world.setup()
     assert (
-        world.one("cash_transfer_from", world.s1, world.bank, world.s1, 5_000).error
+        world.one(
+            CashTransferFrom(sender=world.s1, owner=world.bank, to=world.s1, amount_fen=5_000)
+        ).error
         == "ERC20InsufficientAllowance"
     )

@@ -13,8 +13,25 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from products.ledger import FakeLedger, Op
-from products.ledger.testing import DAY_S, POLICY, World, open_world, running_anvil
+from products.ledger import (
+    Accept,
+    CashTransferFrom,
+    FakeLedger,
+    Finance,
+    Issue,
+    LedgerOp,
+    MarkDefaulted,
+    MarkOverdue,
+    Pause,
+    Repay,
+    SetCreditLine,
+    Split,
+    Transfer,
+    Unpause,
+    WriteOff,
+)
+from products.ledger.testing import HOUR_S, POLICY, World, open_world, running_anvil
+from sim.kernel.calendar import DAY_S
 
 pytestmark = pytest.mark.chain
 
@@ -28,6 +45,7 @@ FACES = _mostly([250_000, 1_000_000, 3_000_000], [0, 9_999, 10_000, 10**10 + 1])
 DAYS = _mostly([1, 30, 90, 150], [-1, 200])
 HOURS = st.sampled_from([1, 24, 24 * 8, 24 * 70])
 IDS = st.integers(min_value=1, max_value=12)
+TOKEN_OPS = (Accept, Split, Transfer, Finance, Repay, MarkOverdue, MarkDefaulted, WriteOff)
 
 
 @pytest.fixture(scope="module")
@@ -48,22 +66,21 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ref = World(FakeLedger(self.chain.admin, POLICY), "stateful")
         self.ref.setup()
         self.ref.now_s = self.chain.now_s
-        self.actors = [self.chain.core, self.chain.core2, self.chain.s1, self.chain.s2, self.chain.s3,
-                       self.chain.bank, self.chain.outsider, self.chain.admin]  # fmt: skip
+        chain = self.chain
+        self.actors = [chain.core, chain.core2, chain.s1, chain.s2, chain.s3]
+        self.actors += [chain.bank, chain.outsider, chain.admin]
         self.touched: set[int] = set()
 
     def teardown(self) -> None:
         if hasattr(self, "_ctx"):
             self._ctx.__exit__(None, None, None)
 
-    def _both(self, *ops: Op, hours: int = 1) -> None:
+    def _both(self, *ops: LedgerOp, hours: int = 1) -> None:
         got = self.chain.run(*ops, hours=hours)
         want = self.ref.run(*ops, hours=hours)
         shape = lambda rs: [(r.ok, r.error, r.token_id, r.payout) for r in rs]  # noqa: E731
         assert shape(got) == shape(want)
-        for op in ops:
-            if op.args and isinstance(op.args[0], int) and op.kind not in ("set_terms",):
-                self.touched.add(op.args[0])
+        self.touched.update(op.token_id for op in ops if isinstance(op, TOKEN_OPS))
         self.touched.update(r.token_id for r in got if r.token_id)
 
     def _pick(self, data: st.DataObject, name: str, likely: str | None = None) -> str:
@@ -94,17 +111,30 @@ class LedgerMachine(RuleBasedStateMachine):
             else self._last_invoice()
         )
         self.ref.invoices = self.chain.invoices
-        due = self.chain.now_s + 3_600 + days * DAY_S
+        due = self.chain.now_s + HOUR_S + days * DAY_S
         to = self._pick(data, "to", self._supplier(data))
-        self._both(Op("issue", self._pick(data, "issuer", self.chain.core), (to, face, due, inv)))
+        self._both(
+            Issue(
+                sender=self._pick(data, "issuer", self.chain.core),
+                supplier=to,
+                face_fen=face,
+                due_s=due,
+                invoice_hash=inv,
+            )
+        )
 
     @rule(data=st.data(), face=FACES, days=DAYS, stage=st.integers(0, 2))
     def deal(self, data: st.DataObject, face: int, days: int, stage: int) -> None:
         """Issue, accept and maybe finance in one block (ids are predictable from the model)."""
-        token_id, supplier = self.ref.ledger.state.next_id, self._supplier(data)  # type: ignore[attr-defined]
-        due = self.chain.now_s + 3_600 + days * DAY_S
-        ops = [Op("issue", self.chain.core, (supplier, face, due, self.chain.new_invoice())),
-               Op("accept", supplier, (token_id,)), Op("finance", supplier, (token_id, self.chain.bank))]  # fmt: skip
+        token_id = self.ref.ledger.state.next_id  # type: ignore[attr-defined]
+        supplier, chain = self._supplier(data), self.chain
+        due = chain.now_s + HOUR_S + days * DAY_S
+        inv = chain.new_invoice()
+        ops = [
+            Issue(sender=chain.core, supplier=supplier, face_fen=face, due_s=due, invoice_hash=inv),
+            Accept(sender=supplier, token_id=token_id),
+            Finance(sender=supplier, token_id=token_id, financier=chain.bank),
+        ]
         self._both(*ops[: stage + 1])
 
     def _last_invoice(self) -> str:
@@ -114,11 +144,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(
         data=st.data(),
-        kind=st.sampled_from(["accept", "mark_overdue", "mark_defaulted", "write_off"]),
+        kind=st.sampled_from([Accept, MarkOverdue, MarkDefaulted, WriteOff]),
     )
-    def unary(self, data: st.DataObject, kind: str) -> None:
+    def unary(
+        self, data: st.DataObject, kind: type[Accept | MarkOverdue | MarkDefaulted | WriteOff]
+    ) -> None:
         token_id = self._token(data)
-        self._both(Op(kind, self._pick(data, "sender", self._holder(token_id)), (token_id,)))  # type: ignore[arg-type]
+        sender = self._pick(data, "sender", self._holder(token_id))
+        self._both(kind(sender=sender, token_id=token_id))
 
     @rule(data=st.data(), amount=st.sampled_from([0, 1, 100_000, 10**10]))
     def split(self, data: st.DataObject, amount: int) -> None:
@@ -127,7 +160,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self._pick(data, "sender", self._holder(token_id)),
             self._pick(data, "to", self._supplier(data)),
         )
-        self._both(Op("split", sender, (token_id, to, amount)))
+        self._both(Split(sender=sender, token_id=token_id, to=to, amount_fen=amount))
 
     @rule(data=st.data())
     def transfer(self, data: st.DataObject) -> None:
@@ -136,14 +169,18 @@ class LedgerMachine(RuleBasedStateMachine):
             self._pick(data, "sender", self._holder(token_id)),
             self._pick(data, "to", self._supplier(data)),
         )
-        self._both(Op("transfer", sender, (token_id, to)))
+        self._both(Transfer(sender=sender, token_id=token_id, to=to))
 
     @rule(data=st.data())
     def finance(self, data: st.DataObject) -> None:
         token_id = self._token(data)
         sender = self._pick(data, "sender", self._holder(token_id))
         self._both(
-            Op("finance", sender, (token_id, self._pick(data, "financier", self.chain.bank)))
+            Finance(
+                sender=sender,
+                token_id=token_id,
+                financier=self._pick(data, "financier", self.chain.bank),
+            )
         )
 
     @rule(data=st.data(), part=st.sampled_from([0, 1, 2]))
@@ -152,44 +189,50 @@ class LedgerMachine(RuleBasedStateMachine):
         r = self.ref.ledger.receivable(token_id)
         remaining = r.face_value - r.repaid
         amount = [0, remaining // 2, remaining][part]
-        self._both(Op("repay", self._pick(data, "payer", r.issuer), (token_id, amount)))
+        self._both(
+            Repay(sender=self._pick(data, "payer", r.issuer), token_id=token_id, amount_fen=amount)
+        )
 
     @rule(data=st.data())
     def pause(self, data: st.DataObject) -> None:
         """An incident freeze inside one block: pause, an attempt to act, unpause."""
         token_id = self._token(data)
         admin = self._pick(data, "sender", self.chain.admin)
-        attempt = Op("finance", self._holder(token_id), (token_id, self.chain.bank))
-        self._both(Op("pause", admin), attempt, Op("unpause", self.chain.admin))
+        attempt = Finance(
+            sender=self._holder(token_id), token_id=token_id, financier=self.chain.bank
+        )
+        self._both(Pause(sender=admin), attempt, Unpause(sender=self.chain.admin))
 
     @rule(data=st.data(), line=st.sampled_from([0, 500_000, 10**10]))
     def credit_line(self, data: st.DataObject, line: int) -> None:
         self._both(
-            Op(
-                "set_credit_line",
-                self._pick(data, "sender", self.chain.bank),
-                (self.chain.core, line),
+            SetCreditLine(
+                sender=self._pick(data, "sender", self.chain.bank),
+                core=self.chain.core,
+                line_fen=line,
             )
         )
 
     @rule(data=st.data(), amount=st.sampled_from([1, 10**6]))
     def steal(self, data: st.DataObject, amount: int) -> None:
         thief = self._pick(data, "thief")
-        self._both(Op("cash_transfer_from", thief, (self.chain.bank, thief, amount)))
+        self._both(
+            CashTransferFrom(sender=thief, owner=self.chain.bank, to=thief, amount_fen=amount)
+        )
 
     @rule(data=st.data())
     def race(self, data: st.DataObject) -> None:
         token_id = self._token(data)
         sender = self._pick(data, "sender", self._holder(token_id))
         self._both(
-            Op("finance", sender, (token_id, self.chain.bank)),
-            Op("transfer", sender, (token_id, self.chain.s3)),
+            Finance(sender=sender, token_id=token_id, financier=self.chain.bank),
+            Transfer(sender=sender, token_id=token_id, to=self.chain.s3),
         )
 
     @rule()
     def resume(self) -> None:
         if self.ref.ledger.state.paused:  # type: ignore[attr-defined]
-            self._both(Op("unpause", self.chain.admin))
+            self._both(Unpause(sender=self.chain.admin))
 
     @rule(hours=HOURS)
     def wait(self, hours: int) -> None:
@@ -214,9 +257,11 @@ def _run(url: str, examples: int, steps: int) -> None:
     LedgerMachine.url = url
     test = LedgerMachine.TestCase
     test.settings = settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None,
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
         suppress_health_check=list(HealthCheck),
-    )  # fmt: skip
+    )
     test("runTest").runTest()
 
 

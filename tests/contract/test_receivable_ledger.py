@@ -7,8 +7,32 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from products.ledger.cash import ZERO
+from products.ledger.ops import (
+    Accept,
+    ApproveCash,
+    CashTransferFrom,
+    Finance,
+    GrantRole,
+    Issue,
+    LedgerOp,
+    MarkDefaulted,
+    MarkOverdue,
+    Mint,
+    Pause,
+    Policy,
+    Repay,
+    SetCreditLine,
+    SetPolicy,
+    SetTerms,
+    Split,
+    Terms,
+    Transfer,
+    Unpause,
+    WriteOff,
+)
 from products.ledger.port import OpResult, Status
-from products.ledger.testing import DAY_S, TERMS, World, open_world, running_anvil
+from products.ledger.testing import TERMS, World, open_world, running_anvil
+from sim.kernel.calendar import DAY_S
 
 pytestmark = pytest.mark.chain
 
@@ -37,27 +61,27 @@ def test_issue_mints_to_supplier_with_full_record(w: World) -> None:
 
 def test_accept_then_split_to_lower_tier(w: World) -> None:
     token_id = w.accepted(face=1_000_000)
-    result = w.one("split", w.s1, token_id, w.s2, 400_000)
+    result = w.one(Split(sender=w.s1, token_id=token_id, to=w.s2, amount_fen=400_000))
     assert result.ok and result.gas_used > 0
     parent, child = w.ledger.receivable(token_id), w.ledger.receivable(result.token_id or 0)
     assert (parent.face_value, parent.status) == (600_000, Status.ACCEPTED)
     assert (child.holder, child.face_value, child.status) == (w.s2, 400_000, Status.ISSUED)
     assert (child.parent_id, child.root_id, child.due_date) == (token_id, token_id, parent.due_date)
-    assert w.one("accept", w.s2, child.id).ok
+    assert w.one(Accept(sender=w.s2, token_id=child.id)).ok
 
 
 def test_transfer_moves_holder(w: World) -> None:
     token_id = w.accepted()
-    assert w.one("transfer", w.s1, token_id, w.s3).ok
+    assert w.one(Transfer(sender=w.s1, token_id=token_id, to=w.s3)).ok
     assert w.ledger.receivable(token_id).holder == w.s3
 
 
 def test_finance_pays_discount_and_moves_custody(w: World) -> None:
     token_id = w.accepted(face=10_000_000, days=90)
     before = w.ledger.cash_balance(w.s1)
-    result = w.one("finance", w.s1, token_id, w.bank)
+    result = w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank))
     tenor_s = w.ledger.receivable(token_id).due_date - w.now_s
-    rate, fee, cap = TERMS
+    rate, fee, cap = TERMS.rate_bps, TERMS.fee_bps, TERMS.advance_cap_bps
     expected = 10_000_000 - (
         10_000_000 * rate * tenor_s // (365 * DAY_S * 10_000) + 10_000_000 * fee // 10_000
     )
@@ -76,10 +100,10 @@ def test_finance_pays_discount_and_moves_custody(w: World) -> None:
 def test_repay_financed_goes_to_bank_not_supplier(w: World) -> None:
     token_id = w.financed(face=1_000_000)
     bank, s1 = w.ledger.cash_balance(w.bank), w.ledger.cash_balance(w.s1)
-    assert w.one("repay", w.core, token_id, 400_000).ok
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=400_000)).ok
     assert w.ledger.receivable(token_id).status == Status.PARTIALLY_REPAID
     assert w.ledger.financed_outstanding(w.core) == 600_000
-    assert w.one("repay", w.core, token_id, 600_000).ok
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=600_000)).ok
     assert w.ledger.receivable(token_id).status == Status.REPAID
     assert w.ledger.cash_balance(w.bank) - bank == 1_000_000
     assert w.ledger.cash_balance(w.s1) == s1
@@ -88,39 +112,42 @@ def test_repay_financed_goes_to_bank_not_supplier(w: World) -> None:
 
 def test_overdue_default_write_off(w: World) -> None:
     token_id = w.financed(face=1_000_000, days=1)
-    assert w.one("mark_overdue", w.outsider, token_id, hours=24 * 9).ok
-    assert w.one("mark_defaulted", w.bank, token_id, hours=24 * 60).ok
+    assert w.one(MarkOverdue(sender=w.outsider, token_id=token_id), hours=24 * 9).ok
+    assert w.one(MarkDefaulted(sender=w.bank, token_id=token_id), hours=24 * 60).ok
     assert w.ledger.receivable(token_id).status == Status.DEFAULTED
-    assert w.one("write_off", w.bank, token_id).ok
+    assert w.one(WriteOff(sender=w.bank, token_id=token_id)).ok
     assert w.ledger.receivable(token_id).status == Status.WRITTEN_OFF
     assert w.ledger.financed_outstanding(w.core) == 0
 
 
 def test_defaulted_then_paid_is_recovered(w: World) -> None:
     token_id = w.accepted(face=500_000, days=1)
-    w.one("mark_overdue", w.s1, token_id, hours=24 * 9)
-    w.one("mark_defaulted", w.s1, token_id, hours=24 * 60)
-    assert w.one("repay", w.core, token_id, 200_000).ok
+    w.one(MarkOverdue(sender=w.s1, token_id=token_id), hours=24 * 9)
+    w.one(MarkDefaulted(sender=w.s1, token_id=token_id), hours=24 * 60)
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=200_000)).ok
     assert w.ledger.receivable(token_id).status == Status.DEFAULTED
-    assert w.one("repay", w.core, token_id, 300_000).ok
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=300_000)).ok
     assert w.ledger.receivable(token_id).status == Status.RECOVERED
 
 
 def test_pause_blocks_and_unpause_restores(w: World) -> None:
     token_id = w.accepted()
-    assert w.one("pause", w.admin).ok
-    assert w.one("finance", w.s1, token_id, w.bank).error == "EnforcedPause"
-    assert w.one("unpause", w.admin).ok
-    assert w.one("finance", w.s1, token_id, w.bank).ok
+    assert w.one(Pause(sender=w.admin)).ok
+    assert w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank)).error == "EnforcedPause"
+    assert w.one(Unpause(sender=w.admin)).ok
+    assert w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank)).ok
 
 
 def test_admin_setters(w: World) -> None:
-    assert w.one("set_terms", w.bank, 300, 0, 10_000).ok
-    assert w.one("set_credit_line", w.bank, w.core2, 123).ok
+    assert w.one(SetTerms(sender=w.bank, terms=Terms(300, 0, 10_000))).ok
+    assert w.one(SetCreditLine(sender=w.bank, core=w.core2, line_fen=123)).ok
     assert w.ledger.available_line(w.core2) == 123
-    assert w.one("set_policy", w.admin, 10 * DAY_S, DAY_S, 2 * DAY_S, 1).ok
+    assert w.one(SetPolicy(sender=w.admin, policy=Policy(10 * DAY_S, DAY_S, 2 * DAY_S, 1))).ok
     token_id = w.accepted(days=30)
-    assert w.one("finance", w.s1, token_id, w.bank).error == "TenorTooLong"
+    assert (
+        w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank)).error
+        == "ReceivableLedgerTenorTooLong"
+    )
 
 
 # ---------------------------------------------------------------------------- reverts
@@ -128,125 +155,240 @@ def test_admin_setters(w: World) -> None:
 Case = Callable[[World], OpResult]
 REVERTS: dict[str, tuple[Case, str]] = {
     "issue by non-core (forged)": (
-        lambda w: w.one("issue", w.s1, w.s1, 1_000, w.now_s + DAY_S, w.new_invoice()),
+        lambda w: w.one(
+            Issue(
+                sender=w.s1,
+                supplier=w.s1,
+                face_fen=1_000,
+                due_s=w.now_s + DAY_S,
+                invoice_hash=w.new_invoice(),
+            )
+        ),
         "AccessControlUnauthorizedAccount",
     ),
     "issue to non-supplier": (
-        lambda w: w.one("issue", w.core, w.outsider, 1_000, w.now_s + DAY_S, w.new_invoice()),
-        "NotSupplier",
+        lambda w: w.one(
+            Issue(
+                sender=w.core,
+                supplier=w.outsider,
+                face_fen=1_000,
+                due_s=w.now_s + DAY_S,
+                invoice_hash=w.new_invoice(),
+            )
+        ),
+        "ReceivableLedgerNotSupplier",
     ),
     "issue zero": (
-        lambda w: w.one("issue", w.core, w.s1, 0, w.now_s + DAY_S, w.new_invoice()),
-        "ZeroAmount",
+        lambda w: w.one(
+            Issue(
+                sender=w.core,
+                supplier=w.s1,
+                face_fen=0,
+                due_s=w.now_s + DAY_S,
+                invoice_hash=w.new_invoice(),
+            )
+        ),
+        "ReceivableLedgerZeroAmount",
     ),
     "issue overflow": (
-        lambda w: w.one("issue", w.core, w.s1, 2**128, w.now_s + DAY_S, w.new_invoice()),
-        "AmountOverflow",
+        lambda w: w.one(
+            Issue(
+                sender=w.core,
+                supplier=w.s1,
+                face_fen=2**128,
+                due_s=w.now_s + DAY_S,
+                invoice_hash=w.new_invoice(),
+            )
+        ),
+        "ReceivableLedgerAmountOverflow",
     ),
     "issue due in past": (
-        lambda w: w.one("issue", w.core, w.s1, 1, w.now_s - 1, w.new_invoice()),
-        "DueDateNotInFuture",
+        lambda w: w.one(
+            Issue(
+                sender=w.core,
+                supplier=w.s1,
+                face_fen=1,
+                due_s=w.now_s - 1,
+                invoice_hash=w.new_invoice(),
+            )
+        ),
+        "ReceivableLedgerDueDateNotInFuture",
     ),
-    "issue duplicate invoice": (lambda w: _duplicate(w), "DuplicateInvoice"),
-    "accept nonexistent": (lambda w: w.one("accept", w.s1, 999), "ERC721NonexistentToken"),
-    "accept by non-holder": (lambda w: w.one("accept", w.s2, w.issue()), "NotHolder"),
-    "accept twice": (lambda w: w.one("accept", w.s1, w.accepted()), "InvalidStatus"),
-    "split unaccepted": (lambda w: w.one("split", w.s1, w.issue(), w.s2, 1), "InvalidStatus"),
+    "issue duplicate invoice": (lambda w: _duplicate(w), "ReceivableLedgerDuplicateInvoice"),
+    "accept nonexistent": (
+        lambda w: w.one(Accept(sender=w.s1, token_id=999)),
+        "ERC721NonexistentToken",
+    ),
+    "accept by non-holder": (
+        lambda w: w.one(Accept(sender=w.s2, token_id=w.issue())),
+        "ReceivableLedgerNotHolder",
+    ),
+    "accept twice": (
+        lambda w: w.one(Accept(sender=w.s1, token_id=w.accepted())),
+        "ReceivableLedgerInvalidStatus",
+    ),
+    "split unaccepted": (
+        lambda w: w.one(Split(sender=w.s1, token_id=w.issue(), to=w.s2, amount_fen=1)),
+        "ReceivableLedgerInvalidStatus",
+    ),
     "split to non-supplier": (
-        lambda w: w.one("split", w.s1, w.accepted(), w.outsider, 1),
-        "NotSupplier",
+        lambda w: w.one(Split(sender=w.s1, token_id=w.accepted(), to=w.outsider, amount_fen=1)),
+        "ReceivableLedgerNotSupplier",
     ),
-    "split zero": (lambda w: w.one("split", w.s1, w.accepted(), w.s2, 0), "ZeroAmount"),
+    "split zero": (
+        lambda w: w.one(Split(sender=w.s1, token_id=w.accepted(), to=w.s2, amount_fen=0)),
+        "ReceivableLedgerZeroAmount",
+    ),
     "split whole face": (
-        lambda w: w.one("split", w.s1, w.accepted(1_000_000), w.s2, 1_000_000),
-        "SplitTooLarge",
+        lambda w: w.one(
+            Split(sender=w.s1, token_id=w.accepted(1_000_000), to=w.s2, amount_fen=1_000_000)
+        ),
+        "ReceivableLedgerSplitTooLarge",
     ),
-    "split by non-holder": (lambda w: w.one("split", w.s2, w.accepted(), w.s2, 1), "NotHolder"),
+    "split by non-holder": (
+        lambda w: w.one(Split(sender=w.s2, token_id=w.accepted(), to=w.s2, amount_fen=1)),
+        "ReceivableLedgerNotHolder",
+    ),
     "transfer financed by ex-holder": (
-        lambda w: w.one("transfer", w.s1, w.financed(), w.s2),
-        "NotHolder",
+        lambda w: w.one(Transfer(sender=w.s1, token_id=w.financed(), to=w.s2)),
+        "ReceivableLedgerNotHolder",
     ),
     "transfer financed by bank": (
-        lambda w: w.one("transfer", w.bank, w.financed(), w.s2),
-        "AlreadyFinanced",
+        lambda w: w.one(Transfer(sender=w.bank, token_id=w.financed(), to=w.s2)),
+        "ReceivableLedgerAlreadyFinanced",
     ),
-    "transfer unaccepted": (lambda w: w.one("transfer", w.s1, w.issue(), w.s2), "InvalidStatus"),
+    "transfer unaccepted": (
+        lambda w: w.one(Transfer(sender=w.s1, token_id=w.issue(), to=w.s2)),
+        "ReceivableLedgerInvalidStatus",
+    ),
     "transfer to non-supplier": (
-        lambda w: w.one("transfer", w.s1, w.accepted(), w.outsider),
-        "NotSupplier",
+        lambda w: w.one(Transfer(sender=w.s1, token_id=w.accepted(), to=w.outsider)),
+        "ReceivableLedgerNotSupplier",
     ),
-    "double financing": (lambda w: w.one("finance", w.s1, w.financed(), w.bank), "NotHolder"),
+    "double financing": (
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.financed(), financier=w.bank)),
+        "ReceivableLedgerNotHolder",
+    ),
     "finance by bank of its own custody": (
-        lambda w: w.one("finance", w.bank, w.financed(), w.bank),
-        "AlreadyFinanced",
+        lambda w: w.one(Finance(sender=w.bank, token_id=w.financed(), financier=w.bank)),
+        "ReceivableLedgerAlreadyFinanced",
     ),
-    "finance unaccepted": (lambda w: w.one("finance", w.s1, w.issue(), w.bank), "InvalidStatus"),
+    "finance unaccepted": (
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.issue(), financier=w.bank)),
+        "ReceivableLedgerInvalidStatus",
+    ),
     "finance at non-financier": (
-        lambda w: w.one("finance", w.s1, w.accepted(), w.outsider),
-        "NotFinancier",
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.accepted(), financier=w.outsider)),
+        "ReceivableLedgerNotFinancier",
     ),
     "finance below minimum": (
-        lambda w: w.one("finance", w.s1, w.accepted(face=9_999), w.bank),
-        "BelowMinimum",
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.accepted(face=9_999), financier=w.bank)),
+        "ReceivableLedgerBelowMinimum",
     ),
     "finance matured": (
-        lambda w: w.one("finance", w.s1, w.accepted(days=0.05), w.bank, hours=2),
-        "ReceivableMatured",
+        lambda w: w.one(
+            Finance(sender=w.s1, token_id=w.accepted(days=0.05), financier=w.bank), hours=2
+        ),
+        "ReceivableLedgerReceivableMatured",
     ),
     "finance tenor too long": (
-        lambda w: w.one("finance", w.s1, w.accepted(days=200), w.bank),
-        "TenorTooLong",
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.accepted(days=200), financier=w.bank)),
+        "ReceivableLedgerTenorTooLong",
     ),
     "finance over credit line": (
-        lambda w: w.one("finance", w.s1, w.accepted(face=10**10 + 1), w.bank),
-        "CreditLineExceeded",
+        lambda w: w.one(
+            Finance(sender=w.s1, token_id=w.accepted(face=10**10 + 1), financier=w.bank)
+        ),
+        "ReceivableLedgerCreditLineExceeded",
     ),
-    "finance without terms": (lambda w: _no_terms(w), "InvalidTerms"),
+    "finance without terms": (lambda w: _no_terms(w), "ReceivableLedgerInvalidTerms"),
     "finance without cash": (lambda w: _broke_bank(w), "ERC20InsufficientBalance"),
-    "repay by non-issuer": (lambda w: w.one("repay", w.s1, w.issue(), 1), "NotIssuer"),
-    "repay zero": (lambda w: w.one("repay", w.core, w.issue(), 0), "ZeroAmount"),
-    "repay too much": (lambda w: w.one("repay", w.core, w.issue(1_000), 1_001), "RepayTooLarge"),
-    "repay twice": (lambda w: _repaid_again(w), "InvalidStatus"),
-    "repay nonexistent": (lambda w: w.one("repay", w.core, 999, 1), "ERC721NonexistentToken"),
-    "overdue too early": (lambda w: w.one("mark_overdue", w.s1, w.issue()), "NotYetOverdue"),
-    "overdue when repaid": (lambda w: w.one("mark_overdue", w.s1, _repaid(w)), "InvalidStatus"),
+    "repay by non-issuer": (
+        lambda w: w.one(Repay(sender=w.s1, token_id=w.issue(), amount_fen=1)),
+        "ReceivableLedgerNotIssuer",
+    ),
+    "repay zero": (
+        lambda w: w.one(Repay(sender=w.core, token_id=w.issue(), amount_fen=0)),
+        "ReceivableLedgerZeroAmount",
+    ),
+    "repay too much": (
+        lambda w: w.one(Repay(sender=w.core, token_id=w.issue(1_000), amount_fen=1_001)),
+        "ReceivableLedgerRepayTooLarge",
+    ),
+    "repay twice": (lambda w: _repaid_again(w), "ReceivableLedgerInvalidStatus"),
+    "repay nonexistent": (
+        lambda w: w.one(Repay(sender=w.core, token_id=999, amount_fen=1)),
+        "ERC721NonexistentToken",
+    ),
+    "overdue too early": (
+        lambda w: w.one(MarkOverdue(sender=w.s1, token_id=w.issue())),
+        "ReceivableLedgerNotYetOverdue",
+    ),
+    "overdue when repaid": (
+        lambda w: w.one(MarkOverdue(sender=w.s1, token_id=_repaid(w))),
+        "ReceivableLedgerInvalidStatus",
+    ),
     "default when not overdue": (
-        lambda w: w.one("mark_defaulted", w.s1, w.issue()),
-        "InvalidStatus",
+        lambda w: w.one(MarkDefaulted(sender=w.s1, token_id=w.issue())),
+        "ReceivableLedgerInvalidStatus",
     ),
-    "default too early": (lambda w: _default_early(w), "NotYetDefaulted"),
-    "default by non-holder": (lambda w: w.one("mark_defaulted", w.s2, w.issue()), "NotHolder"),
-    "write off live": (lambda w: w.one("write_off", w.bank, w.financed()), "InvalidStatus"),
-    "write off by non-holder": (lambda w: w.one("write_off", w.s2, w.financed()), "NotHolder"),
+    "default too early": (lambda w: _default_early(w), "ReceivableLedgerNotYetDefaulted"),
+    "default by non-holder": (
+        lambda w: w.one(MarkDefaulted(sender=w.s2, token_id=w.issue())),
+        "ReceivableLedgerNotHolder",
+    ),
+    "write off live": (
+        lambda w: w.one(WriteOff(sender=w.bank, token_id=w.financed())),
+        "ReceivableLedgerInvalidStatus",
+    ),
+    "write off by non-holder": (
+        lambda w: w.one(WriteOff(sender=w.s2, token_id=w.financed())),
+        "ReceivableLedgerNotHolder",
+    ),
     "terms by non-bank": (
-        lambda w: w.one("set_terms", w.s1, 1, 0, 1),
+        lambda w: w.one(SetTerms(sender=w.s1, terms=Terms(1, 0, 1))),
         "AccessControlUnauthorizedAccount",
     ),
-    "bad terms": (lambda w: w.one("set_terms", w.bank, 1, 0, 10_001), "InvalidTerms"),
+    "bad terms": (
+        lambda w: w.one(SetTerms(sender=w.bank, terms=Terms(1, 0, 10_001))),
+        "ReceivableLedgerInvalidTerms",
+    ),
     "credit line by non-bank": (
-        lambda w: w.one("set_credit_line", w.core, w.core, 10**15),
+        lambda w: w.one(SetCreditLine(sender=w.core, core=w.core, line_fen=10**15)),
         "AccessControlUnauthorizedAccount",
     ),
-    "pause by non-admin": (lambda w: w.one("pause", w.auditor), "AccessControlUnauthorizedAccount"),
-    "unpause when live": (lambda w: w.one("unpause", w.admin), "ExpectedPause"),
+    "pause by non-admin": (
+        lambda w: w.one(Pause(sender=w.auditor)),
+        "AccessControlUnauthorizedAccount",
+    ),
+    "unpause when live": (lambda w: w.one(Unpause(sender=w.admin)), "ExpectedPause"),
     "role grant by non-admin": (
-        lambda w: w.one("grant_role", w.core, "SUPPLIER_ROLE", w.outsider),
+        lambda w: w.one(GrantRole(sender=w.core, role="SUPPLIER_ROLE", account=w.outsider)),
         "AccessControlUnauthorizedAccount",
     ),
     "mint by non-minter": (
-        lambda w: w.one("mint", w.s1, w.s1, 1),
+        lambda w: w.one(Mint(sender=w.s1, to=w.s1, amount_fen=1)),
         "AccessControlUnauthorizedAccount",
     ),
     "unauthorised disbursement": (
-        lambda w: w.one("cash_transfer_from", w.s1, w.bank, w.s1, 1_000),
+        lambda w: w.one(CashTransferFrom(sender=w.s1, owner=w.bank, to=w.s1, amount_fen=1_000)),
         "ERC20InsufficientAllowance",
     ),
     "issue while paused": (
-        lambda w: _paused(w, "issue", w.core, w.s1, 1, w.now_s + DAY_S, w.new_invoice()),
+        lambda w: _paused(
+            w,
+            Issue(
+                sender=w.core,
+                supplier=w.s1,
+                face_fen=1,
+                due_s=w.now_s + DAY_S,
+                invoice_hash=w.new_invoice(),
+            ),
+        ),
         "EnforcedPause",
     ),
     "transfer while paused": (
-        lambda w: _paused(w, "transfer", w.s1, w.accepted(), w.s2),
+        lambda w: _paused(w, Transfer(sender=w.s1, token_id=w.accepted(), to=w.s2)),
         "EnforcedPause",
     ),
 }
@@ -254,43 +396,49 @@ REVERTS: dict[str, tuple[Case, str]] = {
 
 def _duplicate(w: World) -> OpResult:
     inv = w.new_invoice()
-    assert w.one("issue", w.core, w.s1, 1_000, w.now_s + DAY_S, inv).ok
-    return w.one("issue", w.core2, w.s1, 1_000, w.now_s + DAY_S, inv)
+    assert w.one(
+        Issue(sender=w.core, supplier=w.s1, face_fen=1_000, due_s=w.now_s + DAY_S, invoice_hash=inv)
+    ).ok
+    return w.one(
+        Issue(
+            sender=w.core2, supplier=w.s1, face_fen=1_000, due_s=w.now_s + DAY_S, invoice_hash=inv
+        )
+    )
 
 
 def _no_terms(w: World) -> OpResult:
     token_id = w.accepted()
-    assert w.one("grant_role", w.admin, "FINANCIER_ROLE", w.auditor).ok
-    return w.one("finance", w.s1, token_id, w.auditor)
+    assert w.one(GrantRole(sender=w.admin, role="FINANCIER_ROLE", account=w.auditor)).ok
+    return w.one(Finance(sender=w.s1, token_id=token_id, financier=w.auditor))
 
 
 def _broke_bank(w: World) -> OpResult:
     token_id = w.accepted()
-    assert w.one("grant_role", w.admin, "FINANCIER_ROLE", w.s3).ok
-    assert w.one("set_terms", w.s3, *TERMS).ok
-    assert w.one("approve_cash", w.s3, 2**256 - 1).ok
-    return w.one("finance", w.s1, token_id, w.s3)
+    assert w.one(GrantRole(sender=w.admin, role="FINANCIER_ROLE", account=w.s3)).ok
+    assert w.one(SetTerms(sender=w.s3, terms=TERMS)).ok
+    assert w.one(ApproveCash(sender=w.s3, amount_fen=2**256 - 1)).ok
+    return w.one(Finance(sender=w.s1, token_id=token_id, financier=w.s3))
 
 
 def _repaid(w: World) -> int:
     token_id = w.issue(1_000)
-    assert w.one("repay", w.core, token_id, 1_000).ok
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=1_000)).ok
     return token_id
 
 
 def _repaid_again(w: World) -> OpResult:
-    return w.one("repay", w.core, _repaid(w), 1)
+    return w.one(Repay(sender=w.core, token_id=_repaid(w), amount_fen=1))
 
 
 def _default_early(w: World) -> OpResult:
     token_id = w.accepted(days=1)
-    assert w.one("mark_overdue", w.s1, token_id, hours=24 * 9).ok
-    return w.one("mark_defaulted", w.s1, token_id)
+    assert w.one(MarkOverdue(sender=w.s1, token_id=token_id), hours=24 * 9).ok
+    return w.one(MarkDefaulted(sender=w.s1, token_id=token_id))
 
 
-def _paused(w: World, kind: str, sender: str, *args: object) -> OpResult:
-    assert w.one("pause", w.admin).ok
-    return w.one(kind, sender, *args)
+def _paused(w: World, op: LedgerOp) -> OpResult:
+    assert w.one(Pause(sender=w.admin)).ok
+    return w.one(op)
 
 
 @pytest.mark.parametrize("name", list(REVERTS))
@@ -309,7 +457,7 @@ def test_reverted_op_leaves_state_untouched(w: World) -> None:
         w.ledger.cash_balance(w.s1),
         w.ledger.cash_balance(w.bank),
     )
-    assert not w.one("finance", w.s1, token_id, w.bank).ok
+    assert not w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank)).ok
     after = (
         w.ledger.receivable(token_id),
         w.ledger.cash_balance(w.s1),
@@ -326,17 +474,17 @@ def test_unknown_token_view_is_empty(w: World) -> None:
 def test_every_state_change_emits_its_event(w: World) -> None:
     token_id = w.accepted(face=1_000_000, days=1)
     emitted = {
-        "split": w.one("split", w.s1, token_id, w.s2, 100_000).events,
-        "transfer": w.one("transfer", w.s1, token_id, w.s3).events,
-        "finance": w.one("finance", w.s3, token_id, w.bank).events,
-        "repay": w.one("repay", w.core, token_id, 100_000).events,
-        "overdue": w.one("mark_overdue", w.s1, token_id, hours=24 * 9).events,
-        "default": w.one("mark_defaulted", w.bank, token_id, hours=24 * 61).events,
-        "write_off": w.one("write_off", w.bank, token_id).events,
-        "terms": w.one("set_terms", w.bank, *TERMS).events,
-        "line": w.one("set_credit_line", w.bank, w.core, 1).events,
-        "policy": w.one("set_policy", w.admin, DAY_S, DAY_S, DAY_S, 1).events,
-        "pause": w.one("pause", w.admin).events + w.one("unpause", w.admin).events,
+        "split": w.one(Split(sender=w.s1, token_id=token_id, to=w.s2, amount_fen=100_000)).events,
+        "transfer": w.one(Transfer(sender=w.s1, token_id=token_id, to=w.s3)).events,
+        "finance": w.one(Finance(sender=w.s3, token_id=token_id, financier=w.bank)).events,
+        "repay": w.one(Repay(sender=w.core, token_id=token_id, amount_fen=100_000)).events,
+        "overdue": w.one(MarkOverdue(sender=w.s1, token_id=token_id), hours=24 * 9).events,
+        "default": w.one(MarkDefaulted(sender=w.bank, token_id=token_id), hours=24 * 61).events,
+        "write_off": w.one(WriteOff(sender=w.bank, token_id=token_id)).events,
+        "terms": w.one(SetTerms(sender=w.bank, terms=TERMS)).events,
+        "line": w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1)).events,
+        "policy": w.one(SetPolicy(sender=w.admin, policy=Policy(DAY_S, DAY_S, DAY_S, 1))).events,
+        "pause": w.one(Pause(sender=w.admin)).events + w.one(Unpause(sender=w.admin)).events,
     }
     assert emitted["split"] == ("Transfer", "ReceivableSplit")
     assert emitted["transfer"] == ("Transfer",)
@@ -353,6 +501,14 @@ def test_every_state_change_emits_its_event(w: World) -> None:
     assert emitted["line"] == ("CreditLineUpdated",)
     assert emitted["policy"] == ("PolicyUpdated",)
     assert emitted["pause"] == ("Paused", "Unpaused")
-    issued = w.one("issue", w.core, w.s1, 5, w.now_s + DAY_S, w.new_invoice())
+    issued = w.one(
+        Issue(
+            sender=w.core,
+            supplier=w.s1,
+            face_fen=5,
+            due_s=w.now_s + DAY_S,
+            invoice_hash=w.new_invoice(),
+        )
+    )
     assert issued.events == ("Transfer", "ReceivableIssued")
-    assert w.one("accept", w.s1, issued.token_id).events == ("ReceivableAccepted",)
+    assert w.one(Accept(sender=w.s1, token_id=issued.token_id)).events == ("ReceivableAccepted",)

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from products.ledger import Op
+from products.ledger import Accept
 from products.ledger import chain as chain_module
 from products.ledger.anvil import Anvil, find_anvil
 from products.ledger.chain import ChainLedger, chain_ledger
@@ -52,7 +52,7 @@ def test_blocks_follow_sim_time_and_crash_fails_loudly() -> None:
         anvil_pid = _anvil_pid(ledger)
         os.kill(anvil_pid, signal.SIGKILL)
         os.waitpid(anvil_pid, 0)
-        ledger.submit(Op("accept", world.s1, (1,)))
+        ledger.submit(Accept(sender=world.s1, token_id=1))
         with pytest.raises(ChainError, match="anvil exited"):
             ledger.step(world.now_s + 3_600)
 
@@ -72,8 +72,8 @@ def _hundred_transfers(monkeypatch: pytest.MonkeyPatch, batch_limit: int) -> lis
         world.setup()
         ids = [world.issue(face=100_000) for _ in range(1)]
         senders = [f"0x{i:040x}" for i in range(1, 101)]
-        ops = [Op("accept", s, (ids[0],), tag=s) for s in senders]
-        return [r.op.tag for r in world.run(*ops)]
+        ops = [Accept(sender=s, token_id=ids[0]) for s in senders]
+        return [r.op.sender for r in world.run(*ops)]
 
 
 def test_batches_of_64_keep_model_order(monkeypatch: pytest.MonkeyPatch) -> None:
