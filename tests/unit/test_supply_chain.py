@@ -16,7 +16,7 @@ from agents.supply_chain.economy import EventSink
 from agents.supply_chain.population import DAYS_PER_MONTH, operating_cycle_days
 from products.ledger import (
     FakeLedger,
-    Op,
+    Finance,
     PaperLedger,
     Policy,
     ReceivableState,
@@ -169,8 +169,9 @@ def test_credit_officers_price_on_own_credit_and_reject_tier2_more() -> None:
     t2 = Supplier(model, 2, 0, "0x2", 1, 0, 790)
     officers = CreditOfficers(cfg, {"0x1": t1, "0x2": t2}, np.random.default_rng(0))
     token = ReceivableState(1, "c", "h", 0, Status.ACCEPTED, "0", 0, 1, 0, 0, 0, 1, "0x")
-    r1 = [officers.review(Op("finance", "0x1", (1, "b")), token) for _ in range(400)]
-    r2 = [officers.review(Op("finance", "0x2", (1, "b")), token) for _ in range(400)]
+    by_t1, by_t2 = (Finance(sender=s, token_id=1, financier="b") for s in ("0x1", "0x2"))
+    r1 = [officers.review(by_t1, token) for _ in range(400)]
+    r2 = [officers.review(by_t2, token) for _ in range(400)]
     assert (
         0.45 < np.mean([r.approved for r in r1]) < 0.65 and np.mean([r.approved for r in r2]) < 0.2
     )
