@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.supply_chain import SupplyChainConfig
+from agents.supply_chain.schema import SupplyChainConfig
+from sim.kernel.calendar import DAYS_PER_MONTH
 from sim.kernel.rng import SeedTree
 
-DAYS_PER_MONTH = 30.4
 ATTACK_KINDS = (
     "double_financing",
     "forged_receivable",
@@ -134,7 +134,8 @@ def _deliveries(
     pop, core = cfg.population, cfg.core
     slot, day = _settlement_days(len(sales), pop.deliveries_per_month, days, rng)
     n = len(slot)
-    value = sales[slot] / pop.deliveries_per_month * np.exp(rng.normal(0, 0.2, n))
+    noise = np.exp(rng.normal(0, pop.invoice_value_sigma, n))
+    value = sales[slot] / pop.deliveries_per_month * noise
     extra = rng.exponential(max(core.term_days_mean - core.term_days_min, 1e-9), n)
     term = np.minimum(core.term_days_min + np.round(extra), core.term_days_max).astype(int)
     hour = _business_hours(rng, n, cfg)
@@ -205,5 +206,16 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     low, high = fin.hurdle_rate_bps_min, fin.hurdle_rate_bps_max + 1
     hurdle1 = hurdle_rng.integers(low, high, pop.tier1_count)
     hurdle2 = hurdle_rng.integers(low, high, pop.tier2_count)
-    return Population(sales, own1, own2, buffer1, buffer2, tier2_of, adversaries, deliveries,
-                      attacks, hurdle1, hurdle2)  # fmt: skip
+    return Population(
+        sales,
+        own1,
+        own2,
+        buffer1,
+        buffer2,
+        tier2_of,
+        adversaries,
+        deliveries,
+        attacks,
+        hurdle1,
+        hurdle2,
+    )

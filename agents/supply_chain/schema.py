@@ -1,16 +1,20 @@
-"""Scenario schema of case 1: supply-chain receivables financing (chain vs paper ledger).
+"""The whole parameter schema of case 1: supply-chain receivables financing (chain vs paper).
 
-Defaults cite CALIBRATION.md rows (case 1) or say "free parameter"; ranges are the validation
-rules. Money in yuan (CNY) here; the ledger works in fen.
+Defaults cite docs/calibration.md rows (case 1) or say "free parameter"; ranges are the
+validation rules. Money in yuan (CNY) here; the ledger works in fen. Sections are handed whole to
+the objects that use them (e.g. the bank section builds the ledger's review :class:`Policy`).
+Why suppliers discount (the ``financing`` section): they need the cash (projected gap, see
+``population.lookahead_days``) or discounting is cheaper than what the cash is worth to them.
 """
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from sim.config.supply_chain_financing import FinancingDecisionConfig
+from products.ledger import Policy
+from sim.kernel.calendar import DAY_S, FEN
 from sim.kernel.schema import Frozen, Shock
 
 
@@ -39,11 +43,19 @@ class PopulationConfig(Frozen):
         description="invoices per tier-1 per month, on a regular schedule with a random "
         "phase per supplier (periodic settlement); free parameter",
     )
+    invoice_value_sigma: float = Field(
+        default=0.2,
+        ge=0,
+        le=3,
+        description="lognormal sigma of an invoice's value around monthly sales / "
+        "deliveries_per_month; free parameter",
+    )
     input_share: float = Field(
         default=0.35,
         ge=0,
         lt=1,
-        description="share of a delivery bought from the tier-2 and paid by splitting the receivable; free parameter",
+        description="share of a delivery bought from the tier-2 and paid by splitting the "
+        "receivable; free parameter",
     )
     cost_ratio: float = Field(
         default=0.92,
@@ -75,7 +87,8 @@ class PopulationConfig(Frozen):
         default=20,
         ge=1,
         le=180,
-        description="a supplier finances when its cash is projected negative within this horizon; free parameter",
+        description="a supplier finances when its cash is projected negative within this "
+        "horizon; free parameter",
     )
     failure_gap_days: int = Field(
         default=90,
@@ -118,10 +131,18 @@ class CorePaymentConfig(Frozen):
         default=17,
         ge=0,
         le=23,
-        description="hour of the core's daily payables-confirmation run (ERP posting); free parameter",
+        description="hour of the core's daily payables-confirmation run (ERP posting); "
+        "free parameter",
     )
     payment_hour: int = Field(
         default=10, ge=0, le=23, description="hour of the core's daily payment run; free parameter"
+    )
+    run_lead_hours: int = Field(
+        default=1,
+        ge=0,
+        le=23,
+        description="the core submits its confirmation and payment runs this many hours before "
+        "the run hour, so they land in the block at that hour; free parameter",
     )
     distress: tuple[Shock, ...] = Field(
         default=(),
@@ -151,7 +172,8 @@ class BankConfig(Frozen):
         default=0,
         ge=0,
         lt=10_000,
-        description="flat fee on face; free parameter (CALIBRATION platform fee 90-120 bps is a third-party upper bound)",
+        description="flat fee on face; free parameter (CALIBRATION platform fee 90-120 bps is "
+        "a third-party upper bound)",
     )
     advance_cap_bps: int = Field(
         default=10_000, ge=1, le=10_000, description="maximum advance / face; free parameter"
@@ -190,7 +212,8 @@ class BankConfig(Frozen):
         default=0.10,
         ge=0,
         le=1,
-        description="monthly review: cut the line when overdue/financed exceeds this; free parameter",
+        description="monthly review: cut the line when overdue/financed exceeds this; "
+        "free parameter",
     )
     line_cut_factor: float = Field(
         default=0.5, gt=0, le=1, description="line multiplier on a cut; free parameter"
@@ -222,14 +245,38 @@ class BankConfig(Frozen):
         le=365,
         description="days a rejected supplier waits before applying again; free parameter",
     )
+    admin_lead_hours: int = Field(
+        default=1,
+        ge=0,
+        le=23,
+        description="onboarding and credit-line changes are submitted this many hours before "
+        "business opens, so they are in force when agents act; free parameter",
+    )
+    flag_lead_hours: int = Field(
+        default=2,
+        ge=0,
+        le=23,
+        description="holders flag unpaid receivables (overdue, default, write-off) this many "
+        "hours before business closes; free parameter",
+    )
 
     @model_validator(mode="after")
     def _rates_ordered(self) -> Self:
         if self.own_rate_bps_min > self.own_rate_bps_max:
             raise ValueError(
-                f"own_rate_bps_min: {self.own_rate_bps_min} must be <= own_rate_bps_max {self.own_rate_bps_max}"
+                f"own_rate_bps_min: {self.own_rate_bps_min} must be "
+                f"<= own_rate_bps_max {self.own_rate_bps_max}"
             )
         return self
+
+    def ledger_policy(self) -> Policy:
+        """The ledger's automatic-review policy (tenor, grace, default period, minimum face)."""
+        return Policy(
+            max_tenor_s=self.max_tenor_days * DAY_S,
+            grace_period_s=self.grace_days * DAY_S,
+            default_period_s=self.default_days * DAY_S,
+            min_amount=round(self.min_amount_cny * FEN),
+        )
 
 
 class AdversaryConfig(Frozen):
@@ -256,6 +303,26 @@ class AdversaryConfig(Frozen):
     transfer_of_financed_per_month: float = Field(
         default=0.5, ge=0, le=1_000, description="free parameter"
     )
+    attack_size_months: float = Field(
+        default=1.0,
+        gt=0,
+        le=24,
+        description="a forged receivable or an unauthorised disbursement is worth this many "
+        "months of the attacker's sales; free parameter",
+    )
+    forged_due_days: int = Field(
+        default=90,
+        ge=1,
+        le=730,
+        description="days to maturity written on a forged receivable; free parameter",
+    )
+    cashout_delay_hours: float = Field(
+        default=24,
+        ge=0,
+        le=720,
+        description="hours after a forged receivable is issued before the attacker applies to "
+        "discount it; free parameter",
+    )
     paper_success: float = Field(
         default=0.3,
         ge=0,
@@ -264,14 +331,73 @@ class AdversaryConfig(Frozen):
     )
 
 
+class FinancingDecisionConfig(Frozen):
+    """Cost-of-capital motive: per-supplier hurdle rates and per-application hassle costs."""
+
+    cost_motive: bool = Field(
+        default=True,
+        description="suppliers also discount when it is cheaper than their hurdle rate; "
+        "False = only to cover a projected cash gap",
+    )
+    hurdle_rate_bps_min: int = Field(
+        default=600,
+        ge=0,
+        le=5_000,
+        description="lowest opportunity cost of capital across suppliers, drawn uniformly per "
+        "supplier; CALIBRATION: SME working-capital loan rate on own credit ≈6-8%",
+    )
+    hurdle_rate_bps_max: int = Field(
+        default=800,
+        ge=0,
+        le=5_000,
+        description="highest hurdle rate; CALIBRATION: SME working-capital loan ≈6-8%",
+    )
+    hassle_chain_cny: float = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="per-application cost on the platform (one signed request, staff time); "
+        "free parameter",
+    )
+    hassle_paper_cny: float = Field(
+        default=1_500,
+        ge=0,
+        le=1_000_000,
+        description="per-application cost on paper: contract, VAT invoices, delivery proof, "
+        "buyer-signed assignment notice per deal (CALIBRATION: traditional factoring "
+        "documents); amount is a free parameter. The review wait is added by the decision "
+        "(bank.review_mean_days shortens the period the cash is early)",
+    )
+
+    @model_validator(mode="after")
+    def _hurdles_ordered(self) -> Self:
+        if self.hurdle_rate_bps_min > self.hurdle_rate_bps_max:
+            raise ValueError(
+                f"hurdle_rate_bps_min: {self.hurdle_rate_bps_min} must be <= "
+                f"hurdle_rate_bps_max {self.hurdle_rate_bps_max}"
+            )
+        return self
+
+
+class LedgerSection(Frozen):
+    """Which ledger the innovated mode runs on (the traditional mode is always the paper ledger)."""
+
+    adapter: Literal["anvil", "fake"] = Field(
+        default="anvil",
+        description="anvil = ReceivableLedger.sol on a local Anvil chain; fake = the in-memory "
+        "reference ledger (same rules, no gas, no blocks)",
+    )
+
+
 class SupplyChainConfig(Frozen):
-    """Case 1: a core enterprise's receivables financed on chain (innovated) or on paper (traditional)."""
+    """Case 1: a core's receivables financed on chain (innovated) or on paper (traditional)."""
 
     population: PopulationConfig = PopulationConfig()
     core: CorePaymentConfig = CorePaymentConfig()
     bank: BankConfig = BankConfig()
     adversaries: AdversaryConfig = AdversaryConfig()
     financing: FinancingDecisionConfig = FinancingDecisionConfig()
+    ledger: LedgerSection = LedgerSection()
     block_interval_hours: int = Field(
         default=1,
         ge=1,
@@ -291,6 +417,7 @@ class SupplyChainConfig(Frozen):
             )
         if self.adversaries.count > self.population.tier1_count:
             raise ValueError(
-                f"adversaries.count: {self.adversaries.count} must be <= population.tier1_count {self.population.tier1_count}"
+                f"adversaries.count: {self.adversaries.count} must be "
+                f"<= population.tier1_count {self.population.tier1_count}"
             )
         return self

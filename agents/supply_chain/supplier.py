@@ -1,0 +1,265 @@
+"""The suppliers of case 1 (tier 1 and 2, some adversarial): cash, costs, receivables, decisions.
+
+A supplier decides whether to discount its receivables (and builds the :class:`Finance`
+operation for the ledger port), pays its tier-2 by splitting a receivable, and, if adversarial,
+attacks the ledger. It never touches the ledger itself: the model queues its operations and
+hands each result back to the method the supplier named when it sent the operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.supply_chain.events import Financed, FinancingApplied
+from products.ledger import REVIEW_REJECTED, Accept, Finance, OpResult, Split
+from sim.kernel.calendar import DAY_S, FEN
+
+if TYPE_CHECKING:
+    from agents.supply_chain.model import SupplyChainModel
+    from agents.supply_chain.population import Delivery
+
+#: What the sender of an operation does with its result.
+OnResult = Callable[[OpResult], None]
+
+
+@dataclass
+class Holding:
+    """A receivable in a supplier's books (amounts in fen)."""
+
+    token_id: int
+    face_fen: int
+    due_s: int
+    state: str = "issued"  # issued | accepted | applying | financed | closed
+    motive: str = ""  # why it was put up for financing: gap (needs cash) | cost (cheap money)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What discounting costs a supplier in its mode (rates in bps a year, fee in bps of face).
+
+    ``hassle_cny`` is the per-application cost (staff time, documents); ``wait_days`` the
+    expected time from application to cash (manual review on paper), which shortens the period
+    the cash arrives early. ``min_face_fen`` / ``max_tenor_days`` are the bank's eligibility.
+    """
+
+    rate_bps: int
+    fee_bps: int
+    hassle_cny: float
+    wait_days: float
+    min_face_fen: int
+    max_tenor_days: int
+
+    def all_in_bps(self, face_fen: int, days_to_due: float) -> float | None:
+        """Annualised all-in cost of discounting a receivable now; None if ineligible or late.
+
+        rate + (fee + hassle) spread over the days the cash arrives early (due - wait).
+        """
+        early_days = days_to_due - self.wait_days
+        if face_fen < self.min_face_fen or days_to_due > self.max_tenor_days or early_days <= 0:
+            return None
+        fixed_cny = face_fen / FEN * self.fee_bps / 10_000 + self.hassle_cny
+        return self.rate_bps + fixed_cny / (face_fen / FEN) * 365 / early_days * 10_000
+
+
+class Supplier(mesa.Agent):
+    """A tier-1 or tier-2 supplier with a cash balance, daily costs and receivables.
+
+    Args:
+        model: the owning model.
+        tier: 1 or 2.
+        slot: position in its tier (a failed supplier's slot is later refilled).
+        address: ledger account.
+        daily_cost_cny: cash operating cost per day.
+        cash_cny: opening cash.
+        own_rate_bps: price of credit on its own name (traditional mode).
+        adversary: whether it also attacks the ledger.
+        hurdle_bps: opportunity cost of its capital; it discounts when the all-in cost is below.
+    """
+
+    model: SupplyChainModel
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        tier: int,
+        slot: int,
+        address: str,
+        daily_cost_cny: float,
+        cash_cny: float,
+        own_rate_bps: int,
+        adversary: bool = False,
+        hurdle_bps: int = 0,
+    ) -> None:
+        super().__init__(model)
+        self.tier, self.slot, self.address = tier, slot, address
+        self.daily_cost_cny = daily_cost_cny
+        self.cash_cny = cash_cny
+        self.own_rate_bps = own_rate_bps
+        self.adversary = adversary
+        self.hurdle_bps = hurdle_bps
+        self.holdings: dict[int, Holding] = {}
+        self.gap_days = 0
+        self.failed = False
+        self.rejected_until_day = -1
+        self.reached = False
+        self.live_days = 0
+
+    # ----------------------------------------------------------------- cash
+
+    def pay_costs(self, failure_gap_days: int) -> bool:
+        """Pay one day's costs; True if this day's persistent cash gap makes the supplier fail."""
+        self.live_days += 1
+        self.cash_cny -= self.daily_cost_cny
+        self.gap_days = self.gap_days + 1 if self.cash_cny < 0 else 0
+        if self.gap_days >= failure_gap_days:
+            self.failed = True
+        return self.failed
+
+    def receive(self, amount_fen: int) -> None:
+        """Cash in (a financing payout or a repayment)."""
+        if not self.failed:
+            self.cash_cny += amount_fen / FEN
+
+    def collect(self, token_id: int, amount_fen: int) -> None:
+        """The core paid ``amount_fen`` of ``token_id`` to this supplier."""
+        self.receive(amount_fen)
+        if token_id in self.holdings:
+            self.holdings[token_id].state = "closed"
+
+    # ----------------------------------------------------------------- receivables
+
+    def take(self, token_id: int, face_fen: int, due_s: int) -> None:
+        """Book a receivable issued or split to this supplier and accept it on the ledger."""
+        self.holdings[token_id] = Holding(token_id, face_fen, due_s)
+        self.model.hold(token_id, self, due_s)
+        accept = Accept(sender=self.address, token_id=token_id)
+        self.model.send(accept, self.model.now_hours, partial(self._accepted, token_id))
+
+    def _accepted(self, token_id: int, r: OpResult) -> None:
+        holding = self.holdings.get(token_id)
+        if r.ok and holding is not None and holding.state == "issued":
+            holding.state = "accepted"
+
+    def pay_tier2(self, token_id: int, face_fen: int, delivery: Delivery) -> None:
+        """Pay the tier-2 for its inputs by splitting the receivable in the same block as the
+        acceptance (valid: the split executes right after the accept in block order)."""
+        tier2 = self.model.tier2_of(self.slot)
+        if tier2 is None:
+            return
+        amount = int(face_fen * self.model.cfg.population.input_share)
+        if amount > 0 and not tier2.failed:
+            split = Split(
+                sender=self.address, token_id=token_id, to=tier2.address, amount_fen=amount
+            )
+            done = partial(self._split, tier2, token_id, amount, delivery)
+            self.model.send(split, self.model.now_hours, done)
+
+    def _split(
+        self, tier2: Supplier, parent_id: int, amount: int, delivery: Delivery, r: OpResult
+    ) -> None:
+        if not r.ok or r.token_id is None:
+            return
+        self.holdings[parent_id].face_fen -= amount
+        self.model.core.record_split(parent_id, r.token_id, amount, delivery.index)
+        tier2.take(r.token_id, amount, self.holdings[parent_id].due_s)
+
+    # ----------------------------------------------------------------- financing
+
+    def to_finance(
+        self, now_s: int, lookahead_days: int, day: int, offer: Offer | None = None
+    ) -> list[Holding]:
+        """Receivables to discount now: those that cover a projected cash gap, then (with an
+        ``offer``) every other one whose all-in cost is below the supplier's hurdle rate.
+
+        Cash due inside the look-ahead window counts as coming in; receivables due later are
+        financed, soonest-due (cheapest) first, until the projected gap is covered.
+        """
+        if day < self.rejected_until_day:
+            return []
+        horizon_s = now_s + lookahead_days * DAY_S
+        live = [h for h in self.holdings.values() if h.state in ("issued", "accepted", "applying")]
+        inflow_cny = sum(h.face_fen for h in live if h.due_s <= horizon_s) / FEN
+        gap_cny = self.daily_cost_cny * lookahead_days - self.cash_cny - inflow_cny
+        chosen: list[Holding] = []
+        accepted = sorted(
+            (h for h in live if h.state == "accepted"), key=lambda h: (h.due_s, h.token_id)
+        )
+        for holding in (h for h in accepted if h.due_s > horizon_s):
+            if gap_cny <= 0:
+                break
+            holding.motive = "gap"
+            chosen.append(holding)
+            gap_cny -= holding.face_fen / FEN
+        if offer is not None:
+            picked = {h.token_id for h in chosen}
+            chosen += [
+                h for h in accepted if h.token_id not in picked and self._cheap(h, now_s, offer)
+            ]
+        return chosen
+
+    def _cheap(self, holding: Holding, now_s: int, offer: Offer) -> bool:
+        cost_bps = offer.all_in_bps(holding.face_fen, (holding.due_s - now_s) / DAY_S)
+        if cost_bps is None or cost_bps >= self.hurdle_bps:
+            return False
+        holding.motive = "cost"
+        return True
+
+    def apply_for_financing(self, day: int, offer: Offer | None, available_fen: int) -> int:
+        """Apply to discount what :meth:`to_finance` picks, within the core's remaining line
+        (public on the ledger; the supplier does not ask for more than is left). Each
+        application goes in at a random time of the business day. Returns the line left."""
+        m = self.model
+        open_h, close_h = m.cfg.business_hours
+        for holding in self.to_finance(m.timestamp(), m.cfg.population.lookahead_days, day, offer):
+            if holding.face_fen > available_fen:
+                break
+            available_fen -= holding.face_fen
+            holding.state = "applying"
+            applied = day * 24 + open_h + float(m.rng.random()) * (close_h - open_h)
+            op = Finance(sender=self.address, token_id=holding.token_id, financier=m.bank.address)
+            m.send(op, applied, partial(self._financed, holding.token_id, applied))
+            applied_event = FinancingApplied(
+                t_hours=m.now_hours,
+                agent=self.address,
+                tier=self.tier,
+                token=holding.token_id,
+                motive=holding.motive,
+            )
+            m.emit(applied_event)
+        return available_fen
+
+    def _financed(self, token_id: int, applied_hours: float, r: OpResult) -> None:
+        holding = self.holdings[token_id]
+        if not r.ok:
+            holding.state = "accepted" if holding.state == "applying" else holding.state
+            if r.error == REVIEW_REJECTED:
+                self.rejected_until_day = self.model.day + self.model.cfg.bank.reapply_days
+            return
+        m, payout = self.model, r.payout or 0
+        holding.state = "financed"
+        self.receive(payout)
+        self.reached = True
+        m.bank.take_financed(holding, payout)
+        tenor_days = max((holding.due_s - r.time_s) / DAY_S, 1e-9)
+        cost = (holding.face_fen - payout) / payout * 365 / tenor_days if payout else float("nan")
+        financed = Financed(
+            t_hours=m.now_hours,
+            agent=self.address,
+            amount=payout / FEN,
+            token=token_id,
+            tier=self.tier,
+            cycle_hours=m.now_hours - applied_hours,
+            tx=r.tx_hash,
+            motive=holding.motive,
+            slot=self.slot,
+            face_fen=holding.face_fen,
+            payout_fen=payout,
+            tenor_days=tenor_days,
+            annual_cost=cost,
+        )
+        m.emit(financed)

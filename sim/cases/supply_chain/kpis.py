@@ -1,0 +1,223 @@
+"""KPI collectors of case 1: subscribe to a mode's event bus, produce totals and monthly series.
+
+Everything here comes from the events of ``agents.supply_chain.events``; nothing reads the model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agents.supply_chain.events import (
+    AttackOutcome,
+    AttackPlanned,
+    DeliveryLost,
+    ExposureReviewed,
+    Financed,
+    FinancingApplied,
+    RunEnded,
+    SupplierFailed,
+)
+from agents.supply_chain.population import ATTACK_KINDS
+from sim.kernel.calendar import FEN, HOURS_PER_DAY, Calendar
+from sim.kernel.events import EventBus
+from sim.recorder import Recorder
+
+CASE = "supply_chain"
+
+
+@dataclass(frozen=True)
+class Financing:
+    """One successful financing: who, in which report month, how long it took, what it cost."""
+
+    tier: int
+    slot: int
+    month: int
+    cycle_hours: float
+    face_fen: int
+    payout_fen: int
+    annual_cost: float
+
+
+def _pct(values: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(values, q)) if len(values) else None
+
+
+class SupplyChainKpis:
+    """The KPIs of one mode of case 1.
+
+    Args:
+        calendar: the run's report months.
+        tier2_count: tier-2 slots (denominator of the tier-2 reach).
+    """
+
+    def __init__(self, calendar: Calendar, tier2_count: int) -> None:
+        self.calendar, self.tier2_count = calendar, tier2_count
+        self.financings: list[Financing] = []
+        self.applications: Counter[int] = Counter()
+        self.failures: Counter[int] = Counter()
+        self.failures_by_month: Counter[int] = Counter()
+        self.disruption_days = 0
+        self.failed_supplier_days = 0
+        self.lost_deliveries = 0
+        self.attempts: Counter[str] = Counter()
+        self.blocked: Counter[str] = Counter()
+        self.succeeded: Counter[str] = Counter()
+        self.fraud_loss_fen: Counter[str] = Counter()
+        self.exposure_fen: dict[int, int] = {}
+        self.end: RunEnded | None = None
+        #: blocks mined, set by the wiring from the chain adapter (None off chain)
+        self.blocks: int | None = None
+
+    def subscribe(self, bus: EventBus) -> None:
+        """Listen to the events this collector needs on ``bus``."""
+        bus.subscribe(self._financed, Financed)
+        bus.subscribe(self._applied, FinancingApplied)
+        bus.subscribe(self._failed, SupplierFailed)
+        bus.subscribe(self._lost, DeliveryLost)
+        bus.subscribe(self._planned, AttackPlanned)
+        bus.subscribe(self._attack, AttackOutcome)
+        bus.subscribe(self._exposure, ExposureReviewed)
+        bus.subscribe(self._ended, RunEnded)
+
+    def _month(self, t_hours: float) -> int:
+        return self.calendar.month(int(t_hours // HOURS_PER_DAY))
+
+    # ----------------------------------------------------------------- handlers
+
+    def _financed(self, e: Financed) -> None:
+        month = self._month(e.t_hours)
+        self.financings.append(
+            Financing(e.tier, e.slot, month, e.cycle_hours, e.face_fen, e.payout_fen, e.annual_cost)
+        )
+
+    def _applied(self, e: FinancingApplied) -> None:
+        self.applications[e.tier] += 1
+
+    def _failed(self, e: SupplierFailed) -> None:
+        self.failures[e.tier] += 1
+        self.failures_by_month[self._month(e.t_hours)] += 1
+        self.disruption_days += e.replacement_days
+        self.failed_supplier_days += e.live_days
+
+    def _lost(self, e: DeliveryLost) -> None:
+        self.lost_deliveries += 1
+
+    def _planned(self, e: AttackPlanned) -> None:
+        if not e.skipped:
+            self.attempts[e.attack] += 1
+
+    def _attack(self, e: AttackOutcome) -> None:
+        if e.step == "attempt":
+            (self.succeeded if e.ok else self.blocked)[e.attack] += 1
+        if e.ok:
+            self.fraud_loss_fen[e.attack] += e.fraud_loss_fen
+
+    def _exposure(self, e: ExposureReviewed) -> None:
+        self.exposure_fen[self._month(e.t_hours)] = e.outstanding_fen
+
+    def _ended(self, e: RunEnded) -> None:
+        self.end = e
+
+    # ----------------------------------------------------------------- results
+
+    @property
+    def supplier_days(self) -> int:
+        """Live supplier-days: exposure of the failure rate (empty slots carry none)."""
+        live = self.end.live_supplier_days if self.end is not None else 0
+        return self.failed_supplier_days + live
+
+    @property
+    def issued_face_fen(self) -> int:
+        """Face of every receivable the core issued."""
+        return self.end.issued_face_fen if self.end is not None else 0
+
+    @property
+    def tx_count(self) -> int:
+        """Ledger operations completed."""
+        return self.end.tx_count if self.end is not None else 0
+
+    def cycles(self) -> np.ndarray:
+        """Financing cycle times in hours."""
+        return np.array([f.cycle_hours for f in self.financings], dtype=float)
+
+    def totals(self) -> dict[str, Any]:
+        """Whole-run KPIs of the mode (call after the run)."""
+        if self.end is None:
+            raise RuntimeError("supply_chain KPIs: the run has not ended (no run_end event)")
+        end, cycles = self.end, self.cycles()
+        payouts = np.array([f.payout_fen for f in self.financings], dtype=float)
+        costs = np.array([f.annual_cost for f in self.financings], dtype=float)
+        applications = sum(self.applications.values())
+        failures = sum(self.failures.values())
+        face = sum(f.face_fen for f in self.financings)
+        years = self.supplier_days / 365
+        out: dict[str, Any] = {
+            "financing_cycle_hours_p50": _pct(cycles, 50),
+            "financing_cycle_hours_p90": _pct(cycles, 90),
+            "financing_cycle_hours_mean": float(cycles.mean()) if len(cycles) else None,
+            "financing_cost_annual_pct": (
+                float(np.average(costs, weights=payouts) * 100) if len(costs) else None
+            ),
+            "financed_volume_cny": float(payouts.sum() / FEN),
+            "financed_share_of_receivables": (
+                face / end.issued_face_fen if end.issued_face_fen else None
+            ),
+            "financings": len(self.financings),
+            "applications": applications,
+            "approval_rate": len(self.financings) / applications if applications else None,
+            "tier2_reach_share": (
+                len({f.slot for f in self.financings if f.tier == 2}) / self.tier2_count
+                if self.tier2_count
+                else None
+            ),
+            "supplier_failures": failures,
+            "supplier_years": years,
+            "supplier_failure_rate_annual": failures / years if self.supplier_days else None,
+            "supplier_failures_tier1": self.failures[1],
+            "supplier_failures_tier2": self.failures[2],
+            "production_disruption_days": self.disruption_days,
+            "lost_deliveries": self.lost_deliveries,
+            "fraud_attempts": sum(self.attempts.values()),
+            "fraud_blocked": sum(self.blocked.values()),
+            "fraud_succeeded": sum(self.succeeded.values()),
+            "fraud_loss_cny": sum(self.fraud_loss_fen.values()) / FEN,
+            "bank_written_off_cny": end.written_off_fen / FEN,
+            "tx_count": end.tx_count,
+            "tx_reverted": end.tx_reverted,
+            "gas_used": end.gas_used,
+        }
+        for kind in ATTACK_KINDS:
+            out[f"fraud_{kind}_attempts"] = self.attempts[kind]
+            out[f"fraud_{kind}_succeeded"] = self.succeeded[kind]
+        for kind, gas in sorted(end.gas_by_kind.items()):
+            out[f"gas_per_{kind}"] = float(np.mean(gas))
+        if self.blocks is not None:
+            out["blocks"] = self.blocks
+        return out
+
+    def monthly_volume_cny(self) -> np.ndarray:
+        """Financed volume (payouts) per report month."""
+        volume = np.zeros(self.calendar.months)
+        for f in self.financings:
+            volume[f.month] += f.payout_fen / FEN
+        return volume
+
+    def record(self, rec: Recorder, mode: str, totals: dict[str, Any]) -> None:
+        """Totals and monthly series of the mode into the recorder."""
+        for name, value in totals.items():
+            rec.total(CASE, mode, name, value)
+        volume = self.monthly_volume_cny()
+        cycles: list[list[float]] = [[] for _ in range(self.calendar.months)]
+        for f in self.financings:
+            cycles[f.month].append(f.cycle_hours)
+        for month in range(self.calendar.months):
+            rec.kpi(CASE, mode, month, "financed_volume_cny", float(volume[month]))
+            p50 = float(np.median(cycles[month])) if cycles[month] else None
+            rec.kpi(CASE, mode, month, "financing_cycle_hours_p50", p50)
+            rec.kpi(CASE, mode, month, "supplier_failures", self.failures_by_month[month])
+            exposure = self.exposure_fen.get(month)
+            rec.kpi(CASE, mode, month, "exposure_cny", None if exposure is None else exposure / FEN)
