@@ -119,3 +119,14 @@ def test_a_mode_does_not_depend_on_the_other_having_run(
     alone = sim.run_scenario(dict(SCENARIO, modes=["traditional"]), out=tmp_path, progress=False)
     both = {k: v for k, v in _kpis(runs[0]).items() if ".traditional." in k}
     assert _kpis(alone) == both
+
+
+def test_fake_ledger_adapter_runs_the_innovated_mode_without_a_chain(tmp_path: Path) -> None:
+    case = {**SCENARIO["supply_chain"], "ledger": {"adapter": "fake"}}
+    fake = dict(SCENARIO, months=2, modes=["innovated"], supply_chain=case)
+    result = sim.run_scenario(fake, out=tmp_path, progress=False)
+    assert result.status == "ok"
+    assert result.kpis["supply_chain.innovated.tx_count"] > 0
+    assert result.kpis["supply_chain.innovated.gas_used"] == 0
+    assert "supply_chain.innovated.blocks" not in result.kpis
+    assert not any(k.startswith("contract.") for k in result.manifest.get("provenance", {}))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from agents.supply_chain import CreditOfficers, SupplyChainModel, draw_population
-from agents.supply_chain.actors import Bank, Holding, Offer, Supplier
-from agents.supply_chain.behaviour import financing_offer
-from agents.supply_chain.economy import EventSink
-from agents.supply_chain.population import DAYS_PER_MONTH, operating_cycle_days
+from agents.supply_chain import Bank, CreditDesk, SupplyChainModel, draw_population
+from agents.supply_chain.adversary import Adversary
+from agents.supply_chain.population import operating_cycle_days
+from agents.supply_chain.schema import SupplyChainConfig
+from agents.supply_chain.supplier import Holding, Offer, Supplier
 from products.ledger import (
     FakeLedger,
     Finance,
@@ -23,10 +23,11 @@ from products.ledger import (
     Status,
     derive_address,
 )
-from sim.cases.supply_chain_kpis import mode_totals
+from sim.cases.supply_chain.kpis import SupplyChainKpis
 from sim.config import ScenarioConfig
-from sim.config.supply_chain import SupplyChainConfig
+from sim.kernel.calendar import DAYS_PER_MONTH, Calendar
 from sim.kernel.clock import TwinModel
+from sim.kernel.events import Event, EventBus
 from sim.kernel.rng import SeedTree
 
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
@@ -80,8 +81,11 @@ def _supplier(cash_cny: float) -> Supplier:
     model = TwinModel(START, 24, SeedTree(0))
     s = Supplier(model, 1, 0, "0xs", daily_cost_cny=1_000, cash_cny=cash_cny, own_rate_bps=700)
     day = 86_400
-    s.holdings = {1: Holding(1, 500_000, 10 * day, "accepted"), 2: Holding(2, 1_500_000, 60 * day, "accepted"),
-                  3: Holding(3, 1_500_000, 90 * day, "accepted")}  # fmt: skip
+    s.holdings = {
+        1: Holding(1, 500_000, 10 * day, "accepted"),
+        2: Holding(2, 1_500_000, 60 * day, "accepted"),
+        3: Holding(3, 1_500_000, 90 * day, "accepted"),
+    }
     return s
 
 
@@ -104,9 +108,9 @@ def _saver(cash_cny: float, hurdle_bps: int) -> Supplier:
         1: Holding(1, 50_000_000, 10 * day, "accepted"),  # due inside the window
         2: Holding(2, 50_000_000, 60 * day, "accepted"),
         3: Holding(3, 50_000_000, 200 * day, "accepted"),  # beyond the max tenor
-        4: Holding(4, 500_000, 60 * day, "accepted"),
-    }  # below the minimum face
-    return s  # fmt: skip
+        4: Holding(4, 500_000, 60 * day, "accepted"),  # below the minimum face
+    }
+    return s
 
 
 def test_supplier_finances_when_cheaper_than_its_hurdle_and_otherwise_only_when_short() -> None:
@@ -129,8 +133,9 @@ def test_all_in_cost_spreads_fee_hassle_and_review_wait_over_the_early_days() ->
 def test_offer_is_core_credit_on_chain_and_own_credit_with_documents_on_paper() -> None:
     cfg = SupplyChainConfig()
     supplier = _saver(cash_cny=0, hurdle_bps=700)
-    chain = financing_offer(SimpleNamespace(cfg=cfg, own_credit_pricing=False), supplier)
-    paper = financing_offer(SimpleNamespace(cfg=cfg, own_credit_pricing=True), supplier)
+    model = TwinModel(START, 24, SeedTree(0))
+    chain = Bank(model, "0xb", 1, cfg.bank, cfg.financing, own_credit_pricing=False).offer(supplier)
+    paper = Bank(model, "0xb", 1, cfg.bank, cfg.financing, own_credit_pricing=True).offer(supplier)
     assert (chain.rate_bps, chain.hassle_cny, chain.wait_days) == (450, 100, 0)
     assert (paper.rate_bps, paper.hassle_cny, paper.wait_days) == (700, 1_500, 7.0)
     with pytest.raises(ValidationError, match=r"hurdle_rate_bps_min: 900 must be <="):
@@ -147,13 +152,23 @@ def test_hurdles_are_drawn_per_supplier_from_their_own_stream() -> None:
     assert b.deliveries == a.deliveries and (b.tier1_own_rate_bps == a.tier1_own_rate_bps).all()
 
 
+def test_the_bank_section_is_the_ledger_policy_and_the_adapter_defaults_to_anvil() -> None:
+    cfg = SupplyChainConfig()
+    assert cfg.bank.ledger_policy() == Policy(180 * 86_400, 7 * 86_400, 90 * 86_400, 1_000_000)
+    assert cfg.ledger.adapter == "anvil"
+    assert _scenario(ledger={"adapter": "fake"}).supply_chain.ledger.adapter == "fake"
+    with pytest.raises(ValidationError, match="ledger.adapter"):
+        _scenario(ledger={"adapter": "sqlite"})
+
+
 def test_supplier_fails_after_a_persistent_gap() -> None:
     s = _supplier(cash_cny=1_500)
     assert [s.pay_costs(3) for _ in range(4)] == [False, False, False, True]
 
 
 def test_bank_cuts_line_on_overdue_exposure_and_restores_it() -> None:
-    bank = Bank(TwinModel(START, 24, SeedTree(0)), "0xb", 1_000)
+    cfg = SupplyChainConfig()
+    bank = Bank(TwinModel(START, 24, SeedTree(0)), "0xb", 1_000, cfg.bank, cfg.financing)
     bank.book.financed = {1: (100, 99, 0), 2: (100, 99, 0)}
     bank.book.overdue = {1}
     assert bank.review_line(200, 0.1, 0.5) == 500
@@ -167,7 +182,8 @@ def test_credit_officers_price_on_own_credit_and_reject_tier2_more() -> None:
     model = TwinModel(START, 24, SeedTree(0))
     t1 = Supplier(model, 1, 0, "0x1", 1, 0, 650)
     t2 = Supplier(model, 2, 0, "0x2", 1, 0, 790)
-    officers = CreditOfficers(cfg, {"0x1": t1, "0x2": t2}, np.random.default_rng(0))
+    officers = CreditDesk(cfg, np.random.default_rng(0))
+    officers.staff(model, {"0x1": t1, "0x2": t2})
     token = ReceivableState(1, "c", "h", 0, Status.ACCEPTED, "0", 0, 1, 0, 0, 0, 1, "0x")
     by_t1, by_t2 = (Finance(sender=s, token_id=1, financier="b") for s in ("0x1", "0x2"))
     r1 = [officers.review(by_t1, token) for _ in range(400)]
@@ -183,41 +199,46 @@ def _model(
     paper: bool,
     case: dict[str, object] | None = None,
     days: int = 120,
-    sink: EventSink | None = None,
-) -> SupplyChainModel:
+    sink: Callable[[Event], None] | None = None,
+) -> tuple[SupplyChainModel, SupplyChainKpis]:
     cfg = SupplyChainConfig.model_validate(case or SMALL)
     seeds = SeedTree(5).child("supply_chain")
     population = draw_population(cfg, seeds, days)
     policy = Policy(180 * 86_400, 7 * 86_400, 90 * 86_400, 1_000_000)
     admin = derive_address(5, "admin")
-    officers = CreditOfficers(cfg.bank, {}, seeds.generator("paper", "review"))
-    ledger = PaperLedger(admin, policy, officers) if paper else FakeLedger(admin, policy)
+    desk = CreditDesk(cfg.bank, seeds.generator("paper", "review"))
+    ledger = PaperLedger(admin, policy, desk) if paper else FakeLedger(admin, policy)
     accounts = lambda role, slot, gen: derive_address(5, role, str(slot), str(gen))  # noqa: E731
+    bus = EventBus()
+    if sink is not None:
+        bus.subscribe(sink)
+    calendar = Calendar.build(START.date(), max(1, round(days / DAYS_PER_MONTH)) + 1)
+    kpis = SupplyChainKpis(calendar, cfg.population.tier2_count)
+    kpis.subscribe(bus)
     model = SupplyChainModel(
-        cfg, population, ledger, accounts, START, days * 24, seeds, "t", sink, core_line=not paper
+        cfg, population, ledger, accounts, START, days * 24, seeds, "t", desk, not paper, bus
     )
-    officers.suppliers = model.by_address
     model.run(progress=False)
-    return model
+    return model, kpis
 
 
 def test_model_on_the_fake_ledger_finances_within_the_block_interval() -> None:
-    model = _model(paper=False)
-    cycles = model.stats.cycles()
+    _, kpis = _model(paper=False)
+    cycles = kpis.cycles()
     assert len(cycles) > 5
     assert np.median(cycles) <= 1.0
-    assert all(f.payout_fen < f.face_fen for f in model.stats.financings)
-    assert model.stats.tx_count > 100
-    share = mode_totals(model)["financed_share_of_receivables"]
-    face = sum(f.face_fen for f in model.stats.financings)
-    assert 0 < share <= 1 and share == face / model.stats.issued_face_fen
+    assert all(f.payout_fen < f.face_fen for f in kpis.financings)
+    assert kpis.tx_count > 100
+    share = kpis.totals()["financed_share_of_receivables"]
+    face = sum(f.face_fen for f in kpis.financings)
+    assert 0 < share <= 1 and share == face / kpis.issued_face_fen
 
 
 def test_model_on_the_paper_ledger_waits_for_manual_review() -> None:
-    model = _model(paper=True)
-    cycles = model.stats.cycles()
+    _, kpis = _model(paper=True)
+    cycles = kpis.cycles()
     assert len(cycles) > 0 and np.median(cycles) > 24
-    assert sum(model.stats.applications.values()) > len(cycles)
+    assert sum(kpis.applications.values()) > len(cycles)
 
 
 def test_core_distress_window_raises_late_and_default_shares() -> None:
@@ -246,26 +267,37 @@ def test_operating_cycle_comes_from_the_core_terms_and_funds_opening_cash() -> N
     assert operating_cycle_days(slower) > operating_cycle_days(cfg)
     cold = {"population": {"tier1_count": 8, "tier2_count": 8, "fund_operating_cycle": False}}
     funded = {"population": {"tier1_count": 8, "tier2_count": 8}}
-    m_cold, m_funded = _model(True, cold, days=1), _model(True, funded, days=1)
+    (m_cold, _), (m_funded, _) = _model(True, cold, days=1), _model(True, funded, days=1)
     for a, b in zip(m_cold.tier1 + m_cold.tier2, m_funded.tier1 + m_funded.tier2, strict=True):
         # one day of costs was paid in both; the difference is exactly the funded cycle
         assert b.cash_cny - a.cash_cny == pytest.approx(a.daily_cost_cny * expected, rel=1e-9)
 
 
 def test_a_failed_supplier_fails_once_and_the_rate_is_per_supplier_year() -> None:
-    starved = {"population": {"tier1_count": 8, "tier2_count": 8, "cash_buffer_months": 0.1,
-                              "fund_operating_cycle": False, "failure_gap_days": 20,
-                              "replacement_days": 30}}  # fmt: skip
+    starved = {
+        "population": {
+            "tier1_count": 8,
+            "tier2_count": 8,
+            "cash_buffer_months": 0.1,
+            "fund_operating_cycle": False,
+            "failure_gap_days": 20,
+            "replacement_days": 30,
+        }
+    }
     events: list[tuple[str, str | None]] = []
-    model = _model(
-        True, starved, 240, lambda t, kind, agent, amount, detail: events.append((kind, agent))
+    model, kpis = _model(
+        True, starved, 240, lambda event: events.append((event.kind, event.log_row()[0]))
     )
     failed = [agent for kind, agent in events if kind == "supplier_failed"]
-    assert len(failed) == sum(model.stats.failures.values()) > 16  # slots were refilled
+    assert len(failed) == sum(kpis.failures.values()) > 16  # slots were refilled
     assert len(set(failed)) == len(failed)  # every failure is a different firm (address)
-    assert model.stats.supplier_days < 16 * 240  # empty slots carry no exposure
-    totals = mode_totals(model)
-    assert totals["supplier_years"] == pytest.approx(model.stats.supplier_days / 365)
+    assert kpis.supplier_days < 16 * 240  # empty slots carry no exposure
+    live = set(model.agents_by_type[Supplier]) | set(model.agents_by_type[Adversary])
+    assert set(model.suppliers) == live and len(live) <= 16  # exited firms left the model
+    assert not {s.address for s in live} & set(failed)
+    assert [(s.tier, s.slot) for s in model.suppliers] == sorted((s.tier, s.slot) for s in live)
+    totals = kpis.totals()
+    assert totals["supplier_years"] == pytest.approx(kpis.supplier_days / 365)
     rate = totals["supplier_failures"] / totals["supplier_years"]
     assert totals["supplier_failure_rate_annual"] == pytest.approx(rate)
 
