@@ -87,7 +87,9 @@ class RawRoundTrip:
         client = make_client(user, user, credential(secret, user))
         client.on_connect = lambda c, u, f, reason, p: self.ready.add(user)
         client.connect(host, port, keepalive=600)
-        self.selector.register(client.socket(), selectors.EVENT_READ, client)  # type: ignore[arg-type]
+        sock = client.socket()
+        assert sock is not None, "paho gives a socket once connect() has returned"
+        self.selector.register(sock, selectors.EVENT_READ, client)
         self.writers.add(client)
         return client
 
@@ -160,7 +162,8 @@ def compare(
         )
     best = max(pipes) / max(raws)
     print(
-        f"{name:9s} best-of-{rounds}: raw {max(raws):.0f} msg/s, pipeline {max(pipes):.0f} msg/s, ratio {best:.2f}"
+        f"{name:9s} best-of-{rounds}: raw {max(raws):.0f} msg/s, "
+        f"pipeline {max(pipes):.0f} msg/s, ratio {best:.2f}"
     )
 
 

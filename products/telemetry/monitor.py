@@ -43,7 +43,7 @@ class DeviceMonitor:
         n = len(devices)
         self._fuel_max = np.array([s.fuel_max_litres_per_hour for s in devices], dtype=float)
         self._last = {k: np.full(n, np.nan) for k in ("t", "prod", "op", "fuel", "active")}
-        self._state = {rule: np.zeros(n, dtype=bool) for rule in RULES}
+        self._state: dict[str, np.ndarray] = {rule: np.zeros(n, dtype=bool) for rule in RULES}
         self._faults: dict[int, frozenset[str]] = {}
         self._days_past_due = np.zeros(n, dtype=np.int64)
 

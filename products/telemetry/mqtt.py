@@ -4,8 +4,8 @@ All connections are paho clients (MQTT 3.1.1, callback API v2) driven from the c
 with ``loop_write()``/``loop_read()`` — no thread per device. At the end of each tick every device
 publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded together), the clock
 publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
-monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does the monitor run, in device order, so alerts depend on sim
-data only. A broker that dies or stalls fails the run with :class:`~sim.kernel.errors.BrokerError`.
+monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does
+the monitor run, in device order, so alerts depend on sim data only. A broker that dies or stalls fails the run with :class:`~sim.kernel.errors.BrokerError`.
 """
 
 from __future__ import annotations

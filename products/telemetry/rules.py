@@ -7,22 +7,20 @@ is written once, here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr, field_validator
 
 from sim.kernel.schema import Frozen
 
-IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE = (
-    "idle",
-    "geofence",
-    "fuel_rate",
-    "fault",
-    "arrears_idle",
-)
-RULES = (IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE)
 RuleName = Literal["idle", "geofence", "fuel_rate", "fault", "arrears_idle"]
+IDLE: Final = "idle"
+GEOFENCE: Final = "geofence"
+FUEL_RATE: Final = "fuel_rate"
+FAULT: Final = "fault"
+ARREARS_IDLE: Final = "arrears_idle"
+RULES: tuple[RuleName, ...] = (IDLE, GEOFENCE, FUEL_RATE, FAULT, ARREARS_IDLE)
 LatLon = tuple[float, float]
 Polygon = tuple[LatLon, ...]
 #: The seed article's allowed region, 30–40°N × 110–120°E, as ``(lat, lon)`` corners.

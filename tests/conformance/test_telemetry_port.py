@@ -16,9 +16,9 @@ import pytest
 
 from products.telemetry.fake import InMemoryTelemetry
 from products.telemetry.inspection import InspectionTelemetry
-from products.telemetry.monitor import MonitorRules
 from products.telemetry.mqtt import MqttTelemetry
 from products.telemetry.port import Alert, DeviceSpec, TelemetryPort
+from products.telemetry.rules import MonitorRules
 from products.telemetry.scripted import ScriptedDevice
 
 FLEET = [DeviceSpec(f"EQ{i}", 20.0) for i in range(4)]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from mqtt_fixtures import mosquitto
 
-from agents.leasing.market import LeasingMarket
+from agents.equipment_leasing.model import EquipmentLeasingModel
 from sim import load_results, load_scenario, run_scenario
 from sim.kernel.errors import BrokerError
 
@@ -67,14 +67,14 @@ def test_external_mosquitto_gives_the_same_results(tmp_path) -> None:
 
 
 def test_broker_death_fails_the_run_and_keeps_finished_months(tmp_path, monkeypatch) -> None:
-    step = LeasingMarket.step
+    run_day = EquipmentLeasingModel.run_day
 
-    def step_then_kill(self: LeasingMarket, day: int) -> None:
+    def step_then_kill(self: EquipmentLeasingModel, day: int) -> None:
         if day == 45 and self.port is not None and getattr(self.port, "broker", None):
-            os.kill(self.port.broker.pid, signal.SIGKILL)  # type: ignore[union-attr]
-        step(self, day)
+            os.kill(self.port.broker.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        run_day(self, day)
 
-    monkeypatch.setattr(LeasingMarket, "step", step_then_kill)
+    monkeypatch.setattr(EquipmentLeasingModel, "run_day", step_then_kill)
     with pytest.raises(BrokerError):
         run_scenario(scenario(["innovated", "traditional"]), out=tmp_path, progress=False)
     (run_dir,) = tmp_path.iterdir()

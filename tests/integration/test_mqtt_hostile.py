@@ -20,8 +20,8 @@ from mqtt_fixtures import (
 from mqtt_fixtures import mosquitto as start_mosquitto
 
 from products.telemetry.broker import credential
-from products.telemetry.monitor import MonitorRules
 from products.telemetry.mqtt import MqttTelemetry, parse_broker_url
+from products.telemetry.rules import MonitorRules
 from products.telemetry.scripted import ScriptedDevice
 
 pytestmark = pytest.mark.mqtt

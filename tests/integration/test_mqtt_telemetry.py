@@ -16,9 +16,9 @@ from mqtt_fixtures import (
     run_script,
 )
 
-from products.telemetry.monitor import MonitorRules
 from products.telemetry.mqtt import MqttTelemetry, parse_broker_url
 from products.telemetry.port import DeviceSpec
+from products.telemetry.rules import MonitorRules
 from products.telemetry.scripted import ScriptedDevice
 from sim.kernel.errors import BrokerError
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from products.telemetry.frame import frames_from_items
-from products.telemetry.monitor import DeviceMonitor, Geofence, MonitorRules, _in_polygon
+from products.telemetry.monitor import DeviceMonitor
 from products.telemetry.port import DeviceSpec
+from products.telemetry.rules import Geofence, MonitorRules, _in_polygon
 from products.telemetry.schema import (
     PayloadError,
     ReadingBatch,
@@ -72,7 +73,7 @@ def test_rectangle_fast_path_equals_ray_casting(lat_ab, lon_ab, start, reverse, 
 
 
 def test_disabled_rule_stays_silent_and_fault_filter_applies() -> None:
-    rules = MonitorRules(enabled=frozenset({"fault"}), fault_codes=frozenset({"E9"}))
+    rules = MonitorRules(enabled=("fault",), fault_codes=("E9",))
     monitor, device = DeviceMonitor(FLEET, rules), ScriptedDevice("A")
     batch = device.batch(0, "O" * 30, faults={3: ("E1",), 4: ("E9",)}, where={0: (50.0, 50.0)})
     alerts = monitor.ingest([batch])
