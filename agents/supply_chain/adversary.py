@@ -10,7 +10,8 @@ from functools import partial
 
 from agents.supply_chain.events import AttackOutcome, AttackPlanned
 from agents.supply_chain.population import Attack
-from agents.supply_chain.supplier import Holding, OnResult, Supplier
+from agents.supply_chain.supplier import Supplier
+from agents.supply_chain.world import Holding, OnResult
 from products.ledger import (
     CashTransferFrom,
     Finance,

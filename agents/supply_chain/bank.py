@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from agents.supply_chain.events import ExposureReviewed
 from agents.supply_chain.schema import BankConfig, FinancingDecisionConfig
-from agents.supply_chain.supplier import Holding, Offer, Supplier
+from agents.supply_chain.supplier import Offer, Supplier
+from agents.supply_chain.world import Holding, World
 from products.ledger import LedgerOp, OpResult, ReceivableState, Review, SetCreditLine, Terms
 from sim.kernel.calendar import FEN
-
-if TYPE_CHECKING:
-    from agents.supply_chain.model import SupplyChainModel
 
 
 @dataclass
@@ -46,7 +43,7 @@ class Bank(mesa.Agent):
         own_credit_pricing: price each supplier on its own credit (paper) instead of the core's.
     """
 
-    model: SupplyChainModel
+    model: World  # the case model, seen through its protocol
 
     def __init__(
         self,

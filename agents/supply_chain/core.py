@@ -5,18 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 import mesa
 
 from agents.supply_chain.events import DeliveryLost
 from agents.supply_chain.population import Delivery
-from agents.supply_chain.supplier import Supplier
+from agents.supply_chain.world import Firm, World
 from products.ledger import Issue, OpResult, Repay, invoice_hash
 from sim.kernel.calendar import DAY_S, FEN
-
-if TYPE_CHECKING:
-    from agents.supply_chain.model import SupplyChainModel
 
 
 @dataclass
@@ -34,7 +30,7 @@ class CoreEnterprise(mesa.Agent):
     splits; a split moves face between receivables and leaves the total unchanged).
     """
 
-    model: SupplyChainModel
+    model: World  # the case model, seen through its protocol
 
     def __init__(self, model: mesa.Model, address: str) -> None:
         super().__init__(model)
@@ -66,7 +62,7 @@ class CoreEnterprise(mesa.Agent):
             at = delivery.day * 24 + core.issue_hour - core.run_lead_hours
             m.send(self.issue_op(tier1, delivery), at, partial(self._issued, tier1, delivery))
 
-    def issue_op(self, supplier: Supplier, delivery: Delivery) -> Issue:
+    def issue_op(self, supplier: Firm, delivery: Delivery) -> Issue:
         """The issue operation for ``delivery`` to ``supplier``."""
         m = self.model
         return Issue(
@@ -86,7 +82,7 @@ class CoreEnterprise(mesa.Agent):
 
     # ----------------------------------------------------------------- results
 
-    def _issued(self, supplier: Supplier, delivery: Delivery, r: OpResult) -> None:
+    def _issued(self, supplier: Firm, delivery: Delivery, r: OpResult) -> None:
         if not r.ok or r.token_id is None or not isinstance(r.op, Issue):
             return
         face, due = r.op.face_fen, r.op.due_s

@@ -23,7 +23,8 @@ from agents.supply_chain.core import CoreEnterprise
 from agents.supply_chain.events import RunEnded, SupplierFailed, TxReverted
 from agents.supply_chain.population import Attack, Delivery, Population, opening_cash_days
 from agents.supply_chain.schema import SupplyChainConfig
-from agents.supply_chain.supplier import OnResult, Supplier
+from agents.supply_chain.supplier import Supplier
+from agents.supply_chain.world import Holder, OnResult
 from products.ledger import (
     ApproveCash,
     GrantRole,
@@ -92,7 +93,7 @@ class SupplyChainModel(TwinModel):
         self.accounts = accounts
         self.outbox: dict[int, list[tuple[LedgerOp, OnResult | None]]] = {}
         self.waiting: dict[int, OnResult] = {}
-        self.owner: dict[int, Supplier | Bank] = {}
+        self.owner: dict[int, Holder] = {}
         self.checks: dict[int, list[tuple[str, int]]] = {}
         self.tx_count = self.tx_reverted = self.gas_used = 0
         self.gas_by_kind: dict[str, list[int]] = {}
@@ -222,7 +223,7 @@ class SupplyChainModel(TwinModel):
                 )
             )
 
-    def hold(self, token_id: int, holder: Supplier, due_s: int) -> None:
+    def hold(self, token_id: int, holder: Holder, due_s: int) -> None:
         """``holder`` holds ``token_id``; schedule the overdue / default / write-off checks."""
         self.owner[token_id] = holder
         due_day = (due_s - self.timestamp(0)) // DAY_S

@@ -8,34 +8,18 @@ hands each result back to the method the supplier named when it sent the operati
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 import mesa
 
 from agents.supply_chain.events import Financed, FinancingApplied
+from agents.supply_chain.population import Delivery
+from agents.supply_chain.world import Firm, Holding, World
 from products.ledger import REVIEW_REJECTED, Accept, Finance, OpResult, Split
 from sim.kernel.calendar import DAY_S, FEN
 
-if TYPE_CHECKING:
-    from agents.supply_chain.model import SupplyChainModel
-    from agents.supply_chain.population import Delivery
-
-#: What the sender of an operation does with its result.
-OnResult = Callable[[OpResult], None]
-
-
-@dataclass
-class Holding:
-    """A receivable in a supplier's books (amounts in fen)."""
-
-    token_id: int
-    face_fen: int
-    due_s: int
-    state: str = "issued"  # issued | accepted | applying | financed | closed
-    motive: str = ""  # why it was put up for financing: gap (needs cash) | cost (cheap money)
+__all__ = ["Holding", "Offer", "Supplier"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +65,7 @@ class Supplier(mesa.Agent):
         hurdle_bps: opportunity cost of its capital; it discounts when the all-in cost is below.
     """
 
-    model: SupplyChainModel
+    model: World  # the case model, seen through its protocol
 
     def __init__(
         self,
@@ -160,7 +144,7 @@ class Supplier(mesa.Agent):
             self.model.send(split, self.model.now_hours, done)
 
     def _split(
-        self, tier2: Supplier, parent_id: int, amount: int, delivery: Delivery, r: OpResult
+        self, tier2: Firm, parent_id: int, amount: int, delivery: Delivery, r: OpResult
     ) -> None:
         if not r.ok or r.token_id is None:
             return

@@ -23,13 +23,23 @@ SCENARIO: dict[str, Any] = {
     "seed": 11,
     "modes": ["innovated", "traditional"],
     "supply_chain": {
-        "population": {"tier1_count": 10, "tier2_count": 10, "cash_buffer_months": 1.0,
-                       "fund_operating_cycle": False},  # cash-starved: financing within 5 months
-        "adversaries": {"count": 2, "double_financing_per_month": 3, "forged_receivable_per_month": 3,
-                        "unauthorised_disbursement_per_month": 3, "paused_action_per_month": 3,
-                        "transfer_of_financed_per_month": 3},
+        # cash-starved: financing within 5 months
+        "population": {
+            "tier1_count": 10,
+            "tier2_count": 10,
+            "cash_buffer_months": 1.0,
+            "fund_operating_cycle": False,
+        },
+        "adversaries": {
+            "count": 2,
+            "double_financing_per_month": 3,
+            "forged_receivable_per_month": 3,
+            "unauthorised_disbursement_per_month": 3,
+            "paused_action_per_month": 3,
+            "transfer_of_financed_per_month": 3,
+        },
     },
-}  # fmt: skip
+}
 
 
 def _kpis(result: sim.RunResult) -> dict[str, Any]:
@@ -108,8 +118,13 @@ def test_same_kpis_in_a_fresh_process_with_another_hash_seed(
     )
     (tmp_path / "tests_scenario.py").write_text(f"SCENARIO = {SCENARIO!r}\n")
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], env=env,
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == _kpis(runs[0])
 
 

@@ -1,0 +1,126 @@
+"""What the case-1 agents see of each other and of their model (typing only, plus a holding).
+
+The role modules type their model and their counterparties with these protocols instead of
+importing the model, so imports run one way: ``model`` → roles → ``world``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from agents.supply_chain.population import Delivery, Population
+from agents.supply_chain.schema import SupplyChainConfig
+from products.ledger import LedgerOp, LedgerPort, OpResult
+from sim.kernel.events import Event
+
+#: What the sender of an operation does with its result.
+OnResult = Callable[[OpResult], None]
+
+
+@dataclass
+class Holding:
+    """A receivable in a supplier's books (amounts in fen)."""
+
+    token_id: int
+    face_fen: int
+    due_s: int
+    state: str = "issued"  # issued | accepted | applying | financed | closed
+    motive: str = ""  # why it was put up for financing: gap (needs cash) | cost (cheap money)
+
+
+class Holder(Protocol):
+    """Whoever holds a receivable and is paid when the core repays it."""
+
+    address: str
+
+    def collect(self, token_id: int, amount_fen: int) -> None:
+        """The core paid ``amount_fen`` of ``token_id``."""
+        ...
+
+
+class Firm(Holder, Protocol):
+    """A supplier as the core and other suppliers see it."""
+
+    tier: int
+    slot: int
+    failed: bool
+
+    def take(self, token_id: int, face_fen: int, due_s: int) -> None:
+        """Book and accept a receivable issued or split to it."""
+        ...
+
+    def pay_tier2(self, token_id: int, face_fen: int, delivery: Delivery) -> None:
+        """Pay its tier-2 by splitting the receivable."""
+        ...
+
+
+class Financier(Holder, Protocol):
+    """The bank as suppliers see it."""
+
+    def take_financed(self, holding: Holding, payout_fen: int) -> None:
+        """The bank now holds ``holding``."""
+        ...
+
+
+class Issuer(Protocol):
+    """The core enterprise as its suppliers see it."""
+
+    address: str
+
+    def record_split(self, parent: int, child: int, amount_fen: int, delivery: int) -> None:
+        """A holder moved ``amount_fen`` of ``parent`` into ``child``."""
+        ...
+
+
+class World(Protocol):
+    """The model as its agents use it: the clock, the outbox, the bus and the registry."""
+
+    cfg: SupplyChainConfig
+    pop: Population
+    ledger: LedgerPort
+    mode: str
+    admin: str
+    rng: np.random.Generator
+    bank: Financier
+    core: Issuer
+    tier1: Sequence[Firm]
+    by_address: Mapping[str, Firm]
+    owner: dict[int, Holder]
+
+    @property
+    def now_hours(self) -> float:
+        """Sim time in hours."""
+        ...
+
+    @property
+    def day(self) -> int:
+        """Whole sim days elapsed."""
+        ...
+
+    def timestamp(self, hours: float | None = None) -> int:
+        """Unix seconds of sim time ``hours`` (default: now)."""
+        ...
+
+    def emit(self, event: Event) -> None:
+        """Send ``event`` to the model's bus."""
+        ...
+
+    def send(self, op: LedgerOp, t_hours: float, on_result: OnResult | None = None) -> None:
+        """Queue ``op`` for the first block after ``t_hours``."""
+        ...
+
+    def hold(self, token_id: int, holder: Holder, due_s: int) -> None:
+        """``holder`` holds ``token_id``; schedule its lifecycle checks."""
+        ...
+
+    def open_hour(self, day: int) -> float:
+        """The hour business opens on ``day``."""
+        ...
+
+    def tier2_of(self, tier1_slot: int) -> Firm | None:
+        """The firm in the tier-2 slot serving ``tier1_slot``."""
+        ...
