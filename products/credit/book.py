@@ -10,11 +10,41 @@ recovery booked ``recovery_lag_days`` later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
+from pydantic import Field, model_validator
+
+from sim.kernel.schema import Frozen
 
 NONE, OPEN, FROZEN, WRITTEN_OFF = 0, 1, 2, 3
+
+
+class BookTerms(Frozen):
+    """Billing and delinquency terms of the book (the case schema's ``ledger`` section).
+
+    Attributes:
+        billing_cycle_days: days between bills.
+        min_principal_share: share of principal billed each cycle besides interest.
+        npl_dpd: days past due at which an account is non-performing (and defaulted).
+        write_off_dpd: days past due at which the balance is written off.
+        recovery_lag_days: delay between write-off and the recovery cash.
+    """
+
+    billing_cycle_days: int = Field(default=30, ge=7, le=92)
+    min_principal_share: float = Field(default=0.1, ge=0, le=1)
+    npl_dpd: int = Field(default=90, ge=1, le=365)
+    write_off_dpd: int = Field(default=180, ge=1, le=1095)
+    recovery_lag_days: int = Field(default=180, ge=0, le=1095)
+
+    @model_validator(mode="after")
+    def _dpd(self) -> Self:
+        if self.write_off_dpd < self.npl_dpd:
+            raise ValueError(
+                f"write_off_dpd {self.write_off_dpd} must be >= npl_dpd {self.npl_dpd}"
+            )
+        return self
 
 
 @dataclass
@@ -28,27 +58,18 @@ class BookTotals:
     recovered: int = 0
 
 
-@dataclass
 class RevolvingBook:
     """Vectorised revolving lines, one slot per merchant index.
 
-    Attributes:
+    Args:
         size: number of merchant slots.
-        npl_dpd: days past due at which an account is non-performing (and defaulted).
-        write_off_dpd: days past due at which the balance is written off.
-        min_principal_share: share of principal billed each cycle besides interest.
-        recovery_lag_days: delay between write-off and the recovery cash.
+        terms: billing and delinquency terms (handed whole from the case schema).
     """
 
-    size: int
-    npl_dpd: int = 90
-    write_off_dpd: int = 180
-    min_principal_share: float = 0.1
-    recovery_lag_days: int = 180
-    totals: BookTotals = field(default_factory=BookTotals)
-
-    def __post_init__(self) -> None:
-        n = self.size
+    def __init__(self, size: int, terms: BookTerms | None = None) -> None:
+        self.size = n = size
+        self.terms = terms if terms is not None else BookTerms()
+        self.totals = BookTotals()
         self.status = np.zeros(n, dtype=np.int8)
         self.limit_fen = np.zeros(n, dtype=np.int64)
         self.principal_fen = np.zeros(n, dtype=np.int64)
@@ -139,7 +160,9 @@ class RevolvingBook:
         """Close a billing cycle: unpaid bills go past due, then the new minimum is billed."""
         missed = self.live & (self.due_fen > 0) & (self.overdue_since < 0)
         self.overdue_since[missed] = day
-        principal_slice = np.rint(self.principal_fen * self.min_principal_share).astype(np.int64)
+        principal_slice = np.rint(self.principal_fen * self.terms.min_principal_share).astype(
+            np.int64
+        )
         new_due = self.due_fen + self.cycle_interest_fen + principal_slice
         self.due_fen = np.where(self.live, np.minimum(new_due, self.owed_fen), 0)
         self.cycle_interest_fen[:] = 0
@@ -152,9 +175,9 @@ class RevolvingBook:
             ``npl_dpd`` today, accounts written off today and the amounts written off.
         """
         dpd = self.dpd(day)
-        new_default = np.flatnonzero(self.live & ~self.defaulted & (dpd >= self.npl_dpd))
+        new_default = np.flatnonzero(self.live & ~self.defaulted & (dpd >= self.terms.npl_dpd))
         self.defaulted[new_default] = True
-        off = np.flatnonzero(self.live & (dpd >= self.write_off_dpd))
+        off = np.flatnonzero(self.live & (dpd >= self.terms.write_off_dpd))
         amounts = self.owed_fen[off]
         self.principal_fen[off] = 0
         self.interest_fen[off] = 0
@@ -168,7 +191,7 @@ class RevolvingBook:
         """Book recovery cash for written-off accounts ``recovery_lag_days`` after ``day``."""
         if idx.size:
             self._recoveries.append(
-                (day + self.recovery_lag_days, idx, amounts_fen.astype(np.int64))
+                (day + self.terms.recovery_lag_days, idx, amounts_fen.astype(np.int64))
             )
 
     def collect_recoveries(self, day: int) -> int:
@@ -181,7 +204,7 @@ class RevolvingBook:
 
     def npl_fen(self, day: int) -> int:
         """Balance of live accounts at least ``npl_dpd`` days past due."""
-        return int(self.owed_fen[self.live & (self.dpd(day) >= self.npl_dpd)].sum())
+        return int(self.owed_fen[self.live & (self.dpd(day) >= self.terms.npl_dpd)].sum())
 
     def outstanding_fen(self) -> int:
         """Principal plus accrued interest of live accounts."""

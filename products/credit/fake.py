@@ -1,6 +1,6 @@
 """In-memory scoring fake: a fixed logistic formula over platform features, no sklearn.
 
-Used by fast unit tests and by scenarios that set ``scoring.backend: fake``.
+Used by fast unit tests and by scenarios that set ``merchant_credit.scoring.adapter: fake``.
 """
 
 from __future__ import annotations

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
+from pydantic import Field, model_validator
 
-LIMIT_STEP_CNY = 100.0
+from sim.kernel.schema import Frozen
 
 
-@dataclass(frozen=True)
-class DataDrivenPolicy:
-    """Terms of the data-driven revolving line.
+class DataDrivenPolicy(Frozen):
+    """Terms of the data-driven revolving line (the case schema's ``innovated`` section is one).
 
     Attributes:
         pd_cutoff: approve when PD <= cutoff.
@@ -19,21 +19,43 @@ class DataDrivenPolicy:
         limit_pd_haircut: share of that line cut away at PD = cutoff (linear in PD).
         min_limit_cny: smallest line worth opening; smaller computed lines are declined.
         max_limit_cny: cap on any line.
+        limit_step_cny: lines are rounded down (balances up) to a multiple of this.
         base_rate_daily_bps: price at PD 0.
         risk_spread_daily_bps_per_pd: price add-on per unit PD.
         freeze_pd: at re-rating, PD at or above this freezes the line.
         max_raise_factor: largest raise at one re-rating.
     """
 
-    pd_cutoff: float
-    limit_sales_months: float
-    limit_pd_haircut: float
-    min_limit_cny: float
-    max_limit_cny: float
-    base_rate_daily_bps: float
-    risk_spread_daily_bps_per_pd: float
-    freeze_pd: float
-    max_raise_factor: float
+    pd_cutoff: float = Field(default=0.12, gt=0, lt=1)
+    limit_sales_months: float = Field(
+        default=1.5, gt=0, le=24, description="line at PD 0, months of recent sales"
+    )
+    limit_pd_haircut: float = Field(
+        default=0.5, ge=0, le=1, description="share of the line cut away at PD = cutoff"
+    )
+    min_limit_cny: float = Field(default=10_000, gt=0)
+    max_limit_cny: float = Field(default=10_000_000, gt=0)
+    limit_step_cny: float = Field(default=100.0, gt=0, description="lines rounded to this")
+    base_rate_daily_bps: float = Field(
+        default=1.5, ge=0, le=100, description="price at PD 0, bps per day"
+    )
+    risk_spread_daily_bps_per_pd: float = Field(default=30.0, ge=0, description="added per unit PD")
+    freeze_pd: float = Field(
+        default=0.2, gt=0, le=1, description="re-rating freezes lines above this PD"
+    )
+    max_raise_factor: float = Field(
+        default=1.5, ge=1, le=10, description="largest monthly limit raise"
+    )
+
+    @model_validator(mode="after")
+    def _limits(self) -> Self:
+        if self.max_limit_cny < self.min_limit_cny:
+            raise ValueError(
+                f"max_limit_cny {self.max_limit_cny} must be >= min_limit_cny {self.min_limit_cny}"
+            )
+        if self.freeze_pd < self.pd_cutoff:
+            raise ValueError(f"freeze_pd {self.freeze_pd} must be >= pd_cutoff {self.pd_cutoff}")
+        return self
 
     def limit_cny(self, pd: np.ndarray, monthly_sales_cny: np.ndarray) -> np.ndarray:
         """Line per applicant: sales-scaled, shrinking linearly with PD, capped.
@@ -44,7 +66,8 @@ class DataDrivenPolicy:
         headroom = np.clip(1 - self.limit_pd_haircut * pd / self.pd_cutoff, 0, 1)
         headroom = np.where(pd <= self.pd_cutoff, headroom, 0.0)
         raw = self.limit_sales_months * np.maximum(monthly_sales_cny, 0) * headroom
-        line = np.floor(np.minimum(raw, self.max_limit_cny) / LIMIT_STEP_CNY) * LIMIT_STEP_CNY
+        step = self.limit_step_cny
+        line = np.floor(np.minimum(raw, self.max_limit_cny) / step) * step
         return np.where(line >= self.min_limit_cny, line, 0.0)
 
     def approve(self, pd: np.ndarray, monthly_sales_cny: np.ndarray) -> np.ndarray:
@@ -77,8 +100,7 @@ class DataDrivenPolicy:
         raised = np.minimum(
             target, np.maximum(limit_cny * self.max_raise_factor, self.min_limit_cny)
         )
-        cut = np.minimum(
-            limit_cny, np.ceil(np.maximum(balance_cny, 0) / LIMIT_STEP_CNY) * LIMIT_STEP_CNY
-        )
+        step = self.limit_step_cny
+        cut = np.minimum(limit_cny, np.ceil(np.maximum(balance_cny, 0) / step) * step)
         new_limit = np.where(good, raised, cut)
         return new_limit, np.asarray(pd) >= self.freeze_pd

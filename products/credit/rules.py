@@ -15,19 +15,19 @@ well the grades actually rank realised defaults.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from products.credit.port import COLLATERAL_FEATURES, require_columns
+from sim.kernel.schema import Frozen
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 
 
-@dataclass(frozen=True)
-class CollateralRule:
-    """Grade, PD and limit from collateral and statements.
+class CollateralRule(Frozen):
+    """Grade, PD and limit from collateral and statements (the case schema's ``traditional``
+    section is one).
 
     Attributes:
         ltv: loan-to-value applied to the appraised collateral.
@@ -38,11 +38,11 @@ class CollateralRule:
         pd_grade: assumed PD of grades A, B, C, D.
     """
 
-    ltv: float = 0.6
-    revenue_share: float = 0.3
-    min_margin: float = 0.03
-    unsecured_min_margin: float = 0.08
-    unsecured_revenue_share: float = 0.1
+    ltv: float = Field(default=0.6, gt=0, le=1)
+    revenue_share: float = Field(default=0.3, gt=0, le=2)
+    min_margin: float = Field(default=0.03, ge=-1, le=1)
+    unsecured_min_margin: float = Field(default=0.08, ge=-1, le=1)
+    unsecured_revenue_share: float = Field(default=0.1, ge=0, le=2)
     pd_grade: tuple[float, float, float, float] = (0.01, 0.02, 0.04, 0.2)
 
     @property

@@ -12,9 +12,9 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from agents.equipment_leasing.schema import EquipmentLeasingConfig
+from agents.merchant_credit.schema import MerchantCreditConfig
 from agents.supply_chain.schema import SupplyChainConfig
 from sim.config.loader import apply_overrides, format_validation_error, load_model, read_yaml
-from sim.config.merchant_credit import MerchantCreditConfig
 from sim.kernel.calendar import Calendar, month_end_days
 from sim.kernel.schema import Frozen, Shock
 

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.merchant_drivers import build_drivers
-from agents.merchant_features import branch_features, platform_features
-from agents.merchants import MerchantPopulation, generate_traits
+from agents.merchant_credit.features import branch_features, platform_features
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.population import build_drivers, generate_traits
+from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.fake import LinearScorer
 from products.credit.model import SklearnScorer
 from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC, ScoringPort
 from products.credit.rules import CollateralRule
-from sim.cases.merchant_credit_training import training_history
-from sim.config.merchant_credit import MerchantCreditConfig
+from sim.cases.merchant_credit.training import training_history
 from sim.kernel.errors import DataError
 from sim.kernel.rng import SeedTree
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.model import ESTIMATORS, MODEL_FILE, SIDECAR_FILE, SklearnScorer
 from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC
-from sim.cases.merchant_credit_training import train_scorer, training_history
-from sim.config.merchant_credit import MerchantCreditConfig
+from sim.cases.merchant_credit.training import train_scorer, training_history
 from sim.kernel.errors import DataError
 from sim.kernel.rng import SeedTree
 

@@ -4,13 +4,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from products.credit.book import FROZEN, OPEN, WRITTEN_OFF, RevolvingBook
+from products.credit.book import FROZEN, OPEN, WRITTEN_OFF, BookTerms, RevolvingBook
 
 
 def _book(n: int = 2) -> RevolvingBook:
-    book = RevolvingBook(
-        n, npl_dpd=90, write_off_dpd=180, min_principal_share=0.1, recovery_lag_days=30
-    )
+    terms = BookTerms(npl_dpd=90, write_off_dpd=180, min_principal_share=0.1, recovery_lag_days=30)
+    book = RevolvingBook(n, terms)
     book.open(np.arange(n), np.full(n, 100_000), np.full(n, 0.001), day=0)
     return book
 
@@ -75,9 +74,8 @@ operation = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(operation, min_size=1, max_size=60))
 def test_invariants_hold_under_any_sequence(ops: list[tuple[str, list[int]]]) -> None:
-    book = RevolvingBook(
-        4, npl_dpd=10, write_off_dpd=20, min_principal_share=0.2, recovery_lag_days=5
-    )
+    terms = BookTerms(npl_dpd=10, write_off_dpd=20, min_principal_share=0.2, recovery_lag_days=5)
+    book = RevolvingBook(4, terms)
     book.open(np.arange(4), np.array([50_000, 100_000, 0, 10]), np.full(4, 0.002), day=0)
     for day, (name, values) in enumerate(ops):
         amounts = np.array(values, dtype=np.int64)

@@ -13,7 +13,7 @@ def test_case_runs_on_the_fake_scorer(tmp_path: Path) -> None:
         "months": 3,
         "merchant_credit": {
             "merchants": 300,
-            "scoring": {"backend": "fake", "training_merchants": 300},
+            "scoring": {"adapter": "fake", "training_merchants": 300},
             "shocks": {"platform_traffic": [{"start_day": 20, "end_day": 60, "magnitude": -0.4}]},
         },
     }

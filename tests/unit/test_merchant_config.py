@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from agents.merchant_credit.schema import MerchantCreditConfig
 from sim.config import load_scenario
-from sim.config.merchant_credit import MerchantCreditConfig
 from sim.kernel.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from products.credit.book import RevolvingBook
-from sim.cases.merchant_credit_kpis import ModeKpis, ratio
+from agents.merchant_credit.events import MonthEnd, RunStart
+from agents.merchant_credit.model import book_state
+from products.credit.book import BookTerms, RevolvingBook
+from sim.cases.merchant_credit.kpis import MerchantCreditKpis, ratio
 from sim.kernel.calendar import month_end_days
+from sim.kernel.events import EventBus
 
 
 def test_ratio_is_nan_on_zero_denominator() -> None:
@@ -22,12 +25,14 @@ def test_month_end_days_follow_the_calendar() -> None:
 
 
 def test_monthly_kpis_hand_worked() -> None:
-    book = RevolvingBook(
-        4, npl_dpd=90, write_off_dpd=180, min_principal_share=0.1, recovery_lag_days=0
-    )
+    terms = BookTerms(npl_dpd=90, write_off_dpd=180, min_principal_share=0.1, recovery_lag_days=0)
+    book = RevolvingBook(4, terms)
     book.open(np.arange(3), np.array([100_000, 200_000, 100_000]), np.zeros(3), day=0)
-    kpis = ModeKpis()
-    kpis.begin_month(book, np.ones(4, dtype=bool))
+    kpis, bus, alive = MerchantCreditKpis(label_window_days=365), EventBus(), np.ones(4, dtype=bool)
+    kpis.subscribe(bus)
+    bus.emit(
+        RunStart(t_hours=0, merchants=4, data_path_share=0.0, state=book_state(book, alive, 0))
+    )
     book.draw(np.array([50_000, 50_000, 100_000, 0]))
     book.bill(0)
     book.bill(1)  # everyone past due since day 1
@@ -36,7 +41,19 @@ def test_monthly_kpis_hand_worked() -> None:
     book.totals.interest_paid += 1_000
     m = kpis.month
     m.applications, m.decisions, m.approvals, m.failures = 10, 8, 3, 1
-    kpis.close_month(book, day=95)
+    no_scores = np.zeros(0, dtype=np.int64)
+    bus.emit(
+        MonthEnd(
+            t_hours=95 * 24,
+            month=0,
+            raises=0,
+            cuts=0,
+            freezes=0,
+            state=book_state(book, alive, 95),
+            scored=no_scores,
+            scores=np.zeros(0),
+        )
+    )
     s = {k: v[-1] for k, v in kpis.series.items()}
     assert s["approval_rate"] == pytest.approx(3 / 8)
     outstanding = 40_000 + 51_000 + 100_000
@@ -51,7 +68,7 @@ def test_monthly_kpis_hand_worked() -> None:
 
 
 def test_score_quality_labels_failures_inside_the_window() -> None:
-    kpis = ModeKpis()
+    kpis = MerchantCreditKpis(label_window_days=365)
     failed_day = np.array([10, 500, 2**31, 20])
     kpis.add_scores(0, np.arange(4), np.array([0.9, 0.8, 0.1, 0.2]))
     aucs, kss = kpis.score_quality(failed_day, window_days=365)

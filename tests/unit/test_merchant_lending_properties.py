@@ -8,19 +8,19 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.merchant_drivers import build_drivers
-from agents.merchants import MerchantPopulation, generate_traits
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.model import MerchantCreditModel
+from agents.merchant_credit.population import build_drivers, generate_traits
+from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.fake import LinearScorer
-from sim.cases.merchant_credit import make_desk
-from sim.cases.merchant_credit_month import month_end
-from sim.cases.merchant_credit_sim import LendingSim
-from sim.config.merchant_credit import MerchantCreditConfig
+from sim.cases.merchant_credit.kpis import MerchantCreditKpis
+from sim.kernel.calendar import Calendar
 from sim.kernel.rng import SeedTree
 
 DAYS = 75
 
 
-def _sim(cfg: MerchantCreditConfig, mode: str, seed: int) -> LendingSim:
+def _sim(cfg: MerchantCreditConfig, mode: str, seed: int) -> MerchantCreditModel:
     seeds = SeedTree(seed)
     traits = generate_traits(cfg, 150, seeds.generator("traits"))
     pop = MerchantPopulation(cfg, traits, seeds.generator("dynamics"), 30)
@@ -28,15 +28,10 @@ def _sim(cfg: MerchantCreditConfig, mode: str, seed: int) -> LendingSim:
     for day in range(-30, 0):
         pop.step(day, drivers, np.zeros(150, dtype=bool))
     names = (list(cfg.population.categories), list(cfg.population.regions))
-    return LendingSim(
-        mode,
-        cfg,
-        pop,
-        drivers,
-        make_desk(cfg, LinearScorer()),
-        seeds.generator("b"),
-        names,
-        lambda *a, **k: None,
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    calendar = Calendar.build(start.date(), 3)
+    return MerchantCreditModel(
+        cfg, mode, pop, drivers, LinearScorer(), calendar, start, seeds.child("b"), names
     )
 
 
@@ -76,6 +71,9 @@ def test_balances_limits_and_draws_stay_within_bounds(
     overrides["scoring"] = {"history_days": 30, "rescore_days": 3}
     cfg = MerchantCreditConfig.model_validate(overrides)
     sim = _sim(cfg, mode, seed)
+    kpis = MerchantCreditKpis(cfg.scoring.label_window_days)
+    kpis.subscribe(sim.bus)
+    sim.announce()
     book, draws = sim.book, []
     real_draw = book.draw
 
@@ -92,11 +90,11 @@ def test_balances_limits_and_draws_stay_within_bounds(
     book.draw = checked_draw  # type: ignore[method-assign]
     cap = max(cfg.innovated.max_limit_cny, cfg.traditional.max_limit_cny) * 100
     for day in range(DAYS):
-        sim.step(day)
+        sim.business_day(day)
         if day % 30 == 29:
-            month_end(sim, day)
+            sim.month_end(day)
         assert np.all(book.principal_fen >= 0) and np.all(book.interest_fen >= 0)
         assert np.all(book.limit_fen <= cap)
         assert np.all(book.owed_fen[~book.live] == 0)
     assert all(draws)
-    assert sim.kpis.month.decisions >= sim.kpis.month.approvals >= 0
+    assert kpis.month.decisions >= kpis.month.approvals >= 0

@@ -5,11 +5,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from agents.merchant_drivers import build_drivers, national_season
-from agents.merchant_features import branch_features, platform_features
-from agents.merchants import MerchantPopulation, generate_traits
+from agents.merchant_credit.features import branch_features, platform_features
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.population import build_drivers, generate_traits, national_season
+from agents.merchant_credit.schema import MerchantCreditConfig, SeasonalityConfig
 from products.credit.port import COLLATERAL_FEATURES, PLATFORM_CATEGORICAL, PLATFORM_NUMERIC
-from sim.config.merchant_credit import MerchantCreditConfig, SeasonalityConfig
 from sim.kernel.rng import SeedTree
 
 START = dt.date(2025, 1, 1)

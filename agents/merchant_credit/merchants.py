@@ -1,11 +1,18 @@
-"""Platform merchants as one vectorised population (numpy arrays, one slot per merchant).
+"""The merchants' behaviour: trading, cash, failure, and how they use credit (随借随还).
 
-Each merchant has a category, region, size, tenure, margins, cash, optional collateral and
-statements, and a latent financial health ``h`` that the bank never sees. ``h`` follows an
-AR(1) around the merchant's long-run mean shifted by a growth/stable/decline regime and by
-demand shocks; it drives sales, ratings, refunds, inventory turnover and the failure hazard.
-Cash follows sales, refunds, fixed costs and lumpy inventory purchases (stocked ahead of
-peaks such as 11.11); running out of cash beyond the payables tolerance is also failure.
+Merchants are one vectorised population (numpy arrays, one slot per merchant), not
+``mesa.Agent`` objects: every merchant makes the same handful of draws every day, so thousands of
+per-agent Python calls per step would cost far more than the array operations, and the numbers
+would be the same. Each merchant has a latent financial health ``h`` that the bank never sees.
+``h`` follows an AR(1) around the merchant's long-run mean shifted by a growth/stable/decline
+regime and by demand shocks; it drives sales, ratings, refunds, inventory turnover and the
+failure hazard. Cash follows sales, refunds, fixed costs and lumpy inventory purchases (stocked
+ahead of peaks such as 11.11); running out of cash beyond the payables tolerance is also failure.
+
+Credit behaviour: a merchant short of cash applies for a line (:meth:`MerchantPopulation.apply`),
+draws on it to reach its cash target and repays from spare cash, at least the billed minimum it
+can afford (:meth:`MerchantPopulation.draw_and_repay`). A merchant that cannot pay its bill falls
+past due; the book marks it in default at ``ledger.npl_dpd`` days.
 
 All draws come from the population's own generator, drawn unconditionally every day, so two
 copies of a population (one per mode) see the same random numbers whatever the bank does.
@@ -14,107 +21,27 @@ copies of a population (one per mode) see the same random numbers whatever the b
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import numpy as np
 
-from agents.merchant_drivers import MerchantDrivers, restock_interval_days
-from sim.config.merchant_credit import MerchantCreditConfig
+from agents.merchant_credit.population import (
+    DAYS_PER_MONTH,
+    WINDOW_DAYS,
+    MerchantDrivers,
+    MerchantTraits,
+)
+from agents.merchant_credit.schema import MerchantCreditConfig
+from products.credit.book import RevolvingBook
+from sim.kernel.calendar import FEN
 
-DAYS_PER_MONTH = 30
 HISTORY_DAYS_MAX = 365
-DECLINE, STABLE, GROWTH = 0, 1, 2
-#: Structural constants (shape, not behaviour): reported margin per unit of long-run health,
-#: typical rating, spreads of order value / property value / statement revenue, initial regimes.
-MARGIN_PER_HEALTH = 0.05
+#: Structural constants (shape, not behaviour): typical rating, initial regime shares and
+#: health spread, daily turnover noise.
 RATING_CENTRE = 5 - 0.5
-TICKET_SIGMA, COLLATERAL_SIGMA, STATEMENT_REVENUE_SIGMA = 0.5, 0.5, 0.1
 INITIAL_REGIME_SHARES = (0.2, 0.6, 0.2)
 INITIAL_HEALTH_SD = 0.3
 TURNOVER_NOISE_DAILY = 0.2
-
-
-@dataclass(frozen=True)
-class MerchantTraits:
-    """Static attributes (index i = merchant i)."""
-
-    category: np.ndarray
-    region: np.ndarray
-    base_daily_sales_cny: np.ndarray
-    long_run_health: np.ndarray
-    gross_margin: np.ndarray
-    fixed_cost_daily_cny: np.ndarray
-    sales_noise: np.ndarray
-    refund_logit: np.ndarray
-    rating_bias: np.ndarray
-    turnover_base: np.ndarray
-    restock_interval_days: np.ndarray
-    restock_phase: np.ndarray
-    tenure_days_at_start: np.ndarray
-    avg_ticket_cny: np.ndarray
-    consent: np.ndarray
-    collateral_value_cny: np.ndarray
-    has_statements: np.ndarray
-    statement_revenue_cny: np.ndarray
-    statement_margin: np.ndarray
-
-    @property
-    def size(self) -> int:
-        return int(self.category.size)
-
-    @property
-    def monthly_cost_cny(self) -> np.ndarray:
-        """Typical monthly outflow (fixed costs + cost of goods), the unit of cash rules."""
-        cogs = (1 - self.gross_margin) * self.base_daily_sales_cny
-        return DAYS_PER_MONTH * (self.fixed_cost_daily_cny + cogs)
-
-
-def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator) -> MerchantTraits:
-    """Draw ``n`` heterogeneous merchants."""
-    pop, health = cfg.population, cfg.health
-    cats = list(pop.categories.values())
-    category = rng.choice(len(cats), size=n, p=[c.share for c in cats])
-    region = rng.choice(len(pop.regions), size=n, p=[r.share for r in pop.regions.values()])
-    size = np.exp(rng.normal(0, pop.monthly_sales_sigma, n))
-    base = pop.monthly_sales_median_cny / DAYS_PER_MONTH * size
-    mu = rng.normal(0, health.dispersion, n)
-    margin = np.array([c.gross_margin for c in cats])[category]
-    refund = np.array([c.refund_rate for c in cats])[category]
-    expected_sales = base * np.exp(health.sales_health_sensitivity * mu)
-    fixed = np.maximum(margin * (1 - refund) - pop.net_margin, 0) * expected_sales
-    interval = restock_interval_days(cfg)[category]
-    true_margin = pop.net_margin + MARGIN_PER_HEALTH * mu
-    return MerchantTraits(
-        category=category,
-        region=region,
-        base_daily_sales_cny=base,
-        long_run_health=mu,
-        gross_margin=margin,
-        fixed_cost_daily_cny=fixed,
-        sales_noise=np.array([c.sales_noise for c in cats])[category],
-        refund_logit=np.log(refund / (1 - refund)) + rng.normal(0, pop.signal_offset_sd, n),
-        rating_bias=rng.normal(0, pop.signal_offset_sd, n),
-        turnover_base=np.array([c.inventory_turnover_per_year for c in cats])[category]
-        * np.exp(rng.normal(0, pop.signal_offset_sd, n)),
-        restock_interval_days=interval,
-        restock_phase=rng.integers(0, interval),
-        tenure_days_at_start=rng.integers(30, pop.tenure_months_max * DAYS_PER_MONTH + 1, n),
-        avg_ticket_cny=pop.avg_ticket_cny * np.exp(rng.normal(0, TICKET_SIGMA, n)),
-        consent=rng.random(n) < cfg.behaviour.consent_probability,
-        collateral_value_cny=np.where(
-            rng.random(n) < pop.collateral_probability,
-            pop.collateral_value_sales_months
-            * DAYS_PER_MONTH
-            * base
-            * np.exp(rng.normal(0, COLLATERAL_SIGMA, n)),
-            0.0,
-        ),
-        has_statements=rng.random(n) < pop.statements_probability,
-        statement_revenue_cny=365
-        * expected_sales
-        * np.exp(rng.normal(0, STATEMENT_REVENUE_SIGMA, n)),
-        statement_margin=true_margin + rng.normal(0, pop.statement_noise, n),
-    )
+NEVER = -(10**9)
 
 
 class MerchantPopulation:
@@ -146,6 +73,7 @@ class MerchantPopulation:
         buffer = np.exp(rng.normal(-(spread**2) / 2, spread, n))
         self.cash_cny = cfg.population.cash_buffer_months * traits.monthly_cost_cny * buffer
         self._sum_30d = np.zeros(n)
+        self.last_applied = np.full(n, NEVER, dtype=np.int64)
         self.days_run = 0
         shape = (self.history_days, n)
         self.sales = np.zeros(shape, dtype=np.float32)
@@ -163,8 +91,8 @@ class MerchantPopulation:
 
     @property
     def sales_30d_cny(self) -> np.ndarray:
-        """Sales of the last 30 days (scaled up while fewer days have been simulated)."""
-        return self._sum_30d * 30 / min(max(self.days_run, 1), 30)
+        """Sales of the last ``WINDOW_DAYS`` (scaled up while fewer days have been simulated)."""
+        return self._sum_30d * WINDOW_DAYS / min(max(self.days_run, 1), WINDOW_DAYS)
 
     def monthly_sales_cny(self, idx: np.ndarray) -> np.ndarray:
         """Average monthly sales over the observable history window (what limits are sized on)."""
@@ -239,8 +167,8 @@ class MerchantPopulation:
         self, sales: np.ndarray, refunds: np.ndarray, z_rating: np.ndarray, z_turn: np.ndarray
     ) -> None:
         slot = self.days_run % self.history_days
-        if self.days_run >= 30:
-            self._sum_30d -= self.sales[(self.days_run - 30) % self.history_days]
+        if self.days_run >= WINDOW_DAYS:
+            self._sum_30d -= self.sales[(self.days_run - WINDOW_DAYS) % self.history_days]
         self._sum_30d += sales
         self.sales[slot] = sales
         self.refunds[slot] = refunds
@@ -259,7 +187,8 @@ class MerchantPopulation:
         t = self.traits
         restock = (day + t.restock_phase) % t.restock_interval_days == 0
         ahead = drivers.forward_ratio[row][t.category]
-        purchase = (1 - t.gross_margin) * self.sales_30d_cny / 30 * t.restock_interval_days * ahead
+        daily_cogs = (1 - t.gross_margin) * self.sales_30d_cny / WINDOW_DAYS
+        purchase = daily_cogs * t.restock_interval_days * ahead
         outflow = t.fixed_cost_daily_cny + np.where(restock, purchase, 0.0)
         self.cash_cny = np.where(
             self.alive, self.cash_cny + sales - refunds - outflow, self.cash_cny
@@ -277,3 +206,36 @@ class MerchantPopulation:
         failed = self.alive & ((u < -np.expm1(-hazard)) | insolvent)
         self.alive &= ~failed
         self.failed_day[failed] = day
+
+    # ---- credit behaviour ------------------------------------------------------------
+    def apply(self, day: int, u: np.ndarray, may_apply: np.ndarray) -> np.ndarray:
+        """Merchants short of cash who may apply (no line, nothing pending) decide to apply.
+
+        Args:
+            day: sim day.
+            u: one uniform draw per merchant (the model's behaviour stream).
+            may_apply: merchants without a line and without a pending application.
+
+        Returns:
+            Indices of today's applicants.
+        """
+        b = self.cfg.behaviour
+        short = self.cash_cny < b.apply_below_cash_months * self.traits.monthly_cost_cny
+        ready = self.alive & may_apply & short & (day - self.last_applied >= b.reapply_after_days)
+        idx = np.flatnonzero(ready & (u < b.apply_probability_per_day))
+        self.last_applied[idx] = day
+        return idx
+
+    def draw_and_repay(self, book: RevolvingBook) -> None:
+        """Draw up to the cash target, then repay from cash above the repay threshold, and at
+        least the billed minimum as far as cash allows (an unpaid bill goes past due)."""
+        b, cost = self.cfg.behaviour, self.traits.monthly_cost_cny
+        alive, cash = self.alive, self.cash_cny
+        need = np.where(alive, b.cash_target_months * cost - cash, 0.0)
+        drawn = book.draw(np.rint(np.maximum(need, 0) * FEN).astype(np.int64))
+        cash = cash + drawn / FEN
+        spare = np.maximum(cash - b.repay_above_months * cost, 0.0)
+        minimum = np.minimum(book.due_fen / FEN, np.maximum(cash, 0.0))
+        offer = np.where(alive & (book.owed_fen > 0), np.maximum(spare, minimum), 0.0)
+        paid = book.repay(np.floor(offer * FEN).astype(np.int64))
+        self.cash_cny = cash - paid / FEN

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from products.credit.metrics import auc, ks, psi
-from sim.cases.merchant_credit_kpis import FEN_PER_CNY, ratio
+from products.credit.metrics import psi
 
 if TYPE_CHECKING:
-    from agents.merchant_drivers import MerchantDrivers
+    from agents.merchant_credit.population import MerchantDrivers
     from sim.cases.base import CaseContext
-    from sim.cases.merchant_credit_sim import LendingSim
-    from sim.cases.merchant_credit_training import TrainedScorer
+    from sim.cases.merchant_credit.kpis import MerchantCreditKpis
+    from sim.cases.merchant_credit.training import TrainedScorer
 
 CASE = "merchant_credit"
 NPL_CLAIM = 0.015
@@ -74,11 +73,12 @@ def record_drivers(
     ctx.recorder.figure(CASE, "drivers", fig)
 
 
-def record_mode(ctx: CaseContext, mode: str, sim: LendingSim, trained: TrainedScorer) -> None:
+def record_mode(
+    ctx: CaseContext, mode: str, kpis: MerchantCreditKpis, trained: TrainedScorer
+) -> None:
     """Monthly series and run totals of one mode."""
-    rec, kpis = ctx.recorder, sim.kpis
-    window = ctx.case.scoring.label_window_days
-    aucs, kss = kpis.score_quality(sim.pop.failed_day, window)
+    rec = ctx.recorder
+    aucs, kss = kpis.score_quality(kpis.failed_day, kpis.label_window_days)
     series = {**kpis.series, "score_auc": aucs, "score_ks": kss}
     if mode == "innovated":  # PSI compares the model's in-run scores with its training scores
         series["score_psi"] = [psi(trained.holdout_scores, pd) for _, _, pd in kpis.scores]
@@ -87,43 +87,16 @@ def record_mode(ctx: CaseContext, mode: str, sim: LendingSim, trained: TrainedSc
     for name, values in series.items():
         for month, value in enumerate(values):
             rec.kpi(CASE, mode, month, name, value)
-    for name, total in _totals(sim, window).items():
+    for name, total in kpis.totals().items():
         rec.total(CASE, mode, name, total)
 
 
-def _totals(sim: LendingSim, window: int) -> dict[str, float | None]:
-    s, book, pop = sim.kpis.series, sim.book, sim.pop
-    t = book.totals
-    scored = np.flatnonzero(~np.isnan(sim.first_score))
-    label = pop.failed_day[scored] <= sim.first_score_day[scored] + window
-    years = len(s["applications"]) / 12
-    return {
-        "applications": float(sum(s["applications"])),
-        "approvals": float(sum(s["approvals"])),
-        "decisions": float(sum(s["decisions"])),
-        "approval_rate": _approval(sim),
-        "npl_ratio_end": s["npl_ratio"][-1],
-        "npl_ratio_mean": float(np.nanmean(s["npl_ratio"])),
-        "default_rate": ratio(sim.kpis.defaulted, sim.kpis.opened),
-        "loss_rate": ratio(t.written_off - t.recovered, t.drawn),
-        "interest_income_net_cny": (t.interest_paid - t.written_off + t.recovered) / FEN_PER_CNY,
-        "drawn_cny": t.drawn / FEN_PER_CNY,
-        "average_limit_cny": float(np.nanmean(s["average_limit_cny"])),
-        "limit_utilisation": float(np.nanmean(s["limit_utilisation"])),
-        "application_auc": auc(label, sim.first_score[scored]),
-        "application_ks": ks(label, sim.first_score[scored]),
-        "merchant_exit_rate_annual": ratio(float((~pop.alive).sum()), pop.size * years),
-        "merchant_sales_cny": float(sum(s["merchant_sales_cny"])),
-        "data_path_share": float(sim.data_path.mean()),
-    }
-
-
-def record_claims(ctx: CaseContext, sims: dict[str, LendingSim]) -> None:
+def record_claims(ctx: CaseContext, modes: dict[str, MerchantCreditKpis]) -> None:
     """The article's case-2 claims next to the measured values, and the comparison figure."""
     rec = ctx.recorder
-    innovated, traditional = sims.get("innovated"), sims.get("traditional")
+    innovated, traditional = modes.get("innovated"), modes.get("traditional")
     if innovated is not None:
-        npl = innovated.kpis.series["npl_ratio"][-1]
+        npl = innovated.series["npl_ratio"][-1]
         rec.claim(
             CASE,
             "NPL ratio within 1.5%",
@@ -133,7 +106,7 @@ def record_claims(ctx: CaseContext, sims: dict[str, LendingSim]) -> None:
             "innovated mode, 90+ dpd balance / outstanding at the end of the run",
         )
     if innovated is not None and traditional is not None:
-        a_i, a_t = (_approval(s) for s in (innovated, traditional))
+        a_i, a_t = innovated.approval_rate(), traditional.approval_rate()
         lift = a_i / a_t - 1 if a_t > 0 else math.nan
         holds = bool(lift >= APPROVAL_CLAIM) if math.isfinite(lift) else None
         rec.claim(
@@ -142,22 +115,18 @@ def record_claims(ctx: CaseContext, sims: dict[str, LendingSim]) -> None:
             ">= +0.40 (relative)",
             lift,
             holds,
-            f"approval rate innovated {a_i:.3f} vs traditional {a_t:.3f} ({(a_i - a_t) * 100:+.1f} pp)",
+            f"approval rate innovated {a_i:.3f} vs traditional {a_t:.3f} "
+            f"({(a_i - a_t) * 100:+.1f} pp)",
         )
-    rec.figure(CASE, "kpis", _comparison_figure(sims))
+    rec.figure(CASE, "kpis", _comparison_figure(modes))
 
 
-def _approval(sim: LendingSim) -> float:
-    s = sim.kpis.series
-    return ratio(sum(s["approvals"]), sum(s["decisions"]))
-
-
-def _comparison_figure(sims: dict[str, LendingSim]) -> Figure:
+def _comparison_figure(modes: dict[str, MerchantCreditKpis]) -> Figure:
     fig = Figure(figsize=(12, 6.5), layout="constrained")
     axes = fig.subplots(2, 3).ravel()
     for ax, (key, title) in zip(axes, SERIES_PANELS, strict=True):
-        for mode, sim in sims.items():
-            ax.plot(sim.kpis.series[key], marker=".", label=mode)
+        for mode, kpis in modes.items():
+            ax.plot(kpis.series[key], marker=".", label=mode)
         ax.set(title=title, xlabel="month")
         ax.grid(alpha=0.3)
     axes[0].legend()

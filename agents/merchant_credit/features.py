@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents.merchant_drivers import MerchantDrivers
-from agents.merchants import MerchantPopulation
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.population import WINDOW_DAYS, MerchantDrivers
 
 
 def _recent(buffer: np.ndarray, days_run: int, window: int, idx: np.ndarray) -> np.ndarray:
@@ -30,13 +30,13 @@ def platform_features(
     sales = _recent(pop.sales, pop.days_run, window, idx)
     days = max(sales.shape[0], 1)
     sales_90 = sales.sum(axis=0) * window / days
-    sales_30 = sales[:30].sum(axis=0) * 30 / min(days, 30)
+    sales_30 = sales[:WINDOW_DAYS].sum(axis=0) * WINDOW_DAYS / min(days, WINDOW_DAYS)
     refunds = _recent(pop.refunds, pop.days_run, window, idx).sum(axis=0)
     mean_daily = sales.mean(axis=0) if sales.size else np.zeros(idx.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = np.where(mean_daily > 0, sales.std(axis=0) / mean_daily, 0.0)
         refund_rate = np.where(sales_90 > 0, refunds * window / days / sales_90, 0.0)
-        growth = np.where(sales_90 > 0, sales_30 * window / 30 / sales_90 - 1, -1.0)
+        growth = np.where(sales_90 > 0, sales_30 * window / WINDOW_DAYS / sales_90 - 1, -1.0)
         rating = np.nanmean(_recent(pop.rating, pop.days_run, window, idx), axis=0)
     turnover = _recent(pop.turnover, pop.days_run, window, idx).mean(axis=0)
     t = pop.traits

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from agents.merchant_drivers import build_drivers
-from agents.merchant_features import platform_features
-from agents.merchants import MerchantPopulation, generate_traits
+from agents.merchant_credit.features import platform_features
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.population import build_drivers, generate_traits
+from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.fake import LinearScorer
 from products.credit.metrics import CalibrationTable, calibration_table, score_report
 from products.credit.model import SklearnScorer
 from products.credit.port import PLATFORM_CATEGORICAL, PLATFORM_NUMERIC, ScoringPort
-from sim.config.merchant_credit import MerchantCreditConfig
 from sim.kernel.rng import SeedTree
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def train_scorer(
     order = seeds.generator("training", "split").permutation(labels.size)
     cut = int(labels.size * (1 - HOLDOUT_SHARE))
     fit_idx, test_idx = order[:cut], order[cut:]
-    if cfg.scoring.backend == "fake":
+    if cfg.scoring.adapter == "fake":
         scorer: ScoringPort = LinearScorer()
     else:
         scorer = SklearnScorer.fit(

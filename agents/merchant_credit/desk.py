@@ -1,0 +1,248 @@
+"""The bank's lending desk of one mode: scoring, decisions, line terms, re-rating, defaults.
+
+Innovated mode: merchants who consent are scored on platform data by the scoring port and get a
+data-driven line at once; the others (and everyone in traditional mode) go through the
+collateral/statement rule after the branch's decision delay. Both modes share the merchants, the
+daily random streams and the behaviour rules; only the desk's decisions differ. A line is in
+default once its arrears reach ``ledger.npl_dpd`` days (:meth:`LendingDesk.close_day`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from agents.merchant_credit.events import Application, Approval, Default, Rejection, WriteOff
+from agents.merchant_credit.features import branch_features, platform_features
+from agents.merchant_credit.merchants import NEVER, MerchantPopulation
+from agents.merchant_credit.population import MerchantDrivers
+from agents.merchant_credit.schema import MerchantCreditConfig
+from products.credit.book import NONE, RevolvingBook
+from products.credit.port import ScoringPort
+from sim.kernel.calendar import FEN, HOURS_PER_DAY
+from sim.kernel.events import Event
+
+
+@dataclass
+class LineChanges:
+    """Outcome of one month end's re-rating and reviews."""
+
+    raises: int = 0
+    cuts: int = 0
+    freezes: int = 0
+
+    def count(self, old: np.ndarray, new: np.ndarray, frozen: np.ndarray) -> None:
+        """Add one batch of re-rated lines."""
+        self.raises += int((new > old).sum())
+        self.cuts += int((new < old).sum())
+        self.freezes += int(frozen.sum())
+
+
+class LendingDesk:
+    """Decisions of one mode on one population's applications and lines.
+
+    Args:
+        cfg: the case schema.
+        mode: ``innovated`` or ``traditional``.
+        scorer: the scoring port (innovated mode's data path).
+        pop: this mode's merchants.
+        drivers: exogenous series of the run (property index, rate add-ons).
+        book: this mode's revolving book.
+        names: (category names, region names) for the platform features.
+        emit: where the desk's events go (the model's ``emit``).
+    """
+
+    def __init__(
+        self,
+        cfg: MerchantCreditConfig,
+        mode: str,
+        scorer: ScoringPort,
+        pop: MerchantPopulation,
+        drivers: MerchantDrivers,
+        book: RevolvingBook,
+        names: tuple[list[str], list[str]],
+        emit: Callable[[Event], None],
+    ) -> None:
+        n = pop.size
+        self.cfg, self.mode, self.scorer, self.pop = cfg, mode, scorer, pop
+        self.drivers, self.book, self.names, self.emit = drivers, book, names, emit
+        self.rule, self.policy = cfg.traditional, cfg.innovated
+        consent = pop.traits.consent.copy()
+        self.data_path = consent if mode == "innovated" else np.zeros(n, dtype=bool)
+        self.decision_days = np.where(
+            self.data_path, cfg.innovated.decision_days, cfg.traditional.decision_days
+        )
+        self.pending_until = np.full(n, -1, dtype=np.int64)
+        self.decision_pd = np.full(n, np.nan)
+        self.data_pd = np.full(n, np.nan)
+        self.scored_day = NEVER
+        self.secured = np.zeros(n, dtype=bool)
+        self.next_review = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+
+    # ---- applications and decisions -----------------------------------------------------
+    def may_apply(self) -> np.ndarray:
+        """Merchants without a line and without a pending application."""
+        return (self.book.status == NONE) & (self.pending_until < 0)
+
+    def rescore_if_due(self, day: int) -> None:
+        """Batch pre-scoring every ``scoring.rescore_days``."""
+        if self.data_path.any() and day - self.scored_day >= self.cfg.scoring.rescore_days:
+            self.refresh_scores(day)
+
+    def refresh_scores(self, day: int) -> np.ndarray:
+        """Batch-score every live consenting merchant (pre-credit); returns their indices.
+
+        Applications between batches are decided on the latest batch score, as platform
+        lenders do with pre-computed offers; ``scoring.rescore_days: 1`` scores daily.
+        """
+        idx = np.flatnonzero(self.pop.alive & self.data_path)
+        self.data_pd[idx] = self.scorer.score(platform_features(self.pop, idx, day, *self.names))
+        self.scored_day = day
+        return idx
+
+    def receive(self, day: int, idx: np.ndarray) -> None:
+        """Queue today's applications ``idx`` for a decision after each path's delay."""
+        self.pending_until[idx] = day + self.decision_days[idx]
+        sales_30d = self.pop.sales_30d_cny
+        t_hours = day * HOURS_PER_DAY
+        for i in idx:
+            self.emit(
+                Application(
+                    t_hours=t_hours,
+                    agent=int(i),
+                    amount=float(sales_30d[i]),
+                    data_path=bool(self.data_path[i]),
+                )
+            )
+
+    def decide(self, day: int) -> None:
+        """Decide the applications due today; open the approved lines."""
+        due = (self.pending_until >= 0) & (self.pending_until <= day)
+        idx = np.flatnonzero(due & self.pop.alive)
+        self.pending_until[due] = -1
+        if idx.size == 0:
+            return
+        data, rule = idx[self.data_path[idx]], idx[~self.data_path[idx]]
+        limits = np.concatenate([self._data_limits(data), self._rule_limits(day, rule)])
+        order = np.concatenate([data, rule])
+        approved = limits > 0
+        self._open(day, order[approved], limits[approved])
+        t_hours = day * HOURS_PER_DAY
+        for i, limit in zip(order, limits, strict=True):
+            kind = Approval if limit > 0 else Rejection
+            pd = float(self.decision_pd[i])
+            self.emit(kind(t_hours=t_hours, agent=int(i), amount=float(limit), pd=pd))
+
+    def _data_limits(self, idx: np.ndarray) -> np.ndarray:
+        if idx.size == 0:
+            return np.zeros(0)
+        pd = self.data_pd[idx]
+        self.decision_pd[idx] = pd
+        return self.policy.limit_cny(pd, self.pop.monthly_sales_cny(idx))
+
+    def _rule_limits(self, day: int, idx: np.ndarray) -> np.ndarray:
+        if idx.size == 0:
+            return np.zeros(0)
+        frame = branch_features(self.pop, idx, day, self.drivers)
+        self.decision_pd[idx] = self.rule.score(frame)
+        self.secured[idx] = frame["collateral_value_cny"].to_numpy() > 0
+        limit, rounded = self._rule_line(frame)
+        return np.where(limit >= self.rule.min_limit_cny, rounded, 0.0)
+
+    def _rule_line(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The rule's line capped at the maximum, and rounded down to ``limit_step_cny``."""
+        t = self.rule
+        limit = np.minimum(t.limit_cny(frame), t.max_limit_cny)
+        return limit, np.floor(limit / t.limit_step_cny) * t.limit_step_cny
+
+    def _open(self, day: int, idx: np.ndarray, limit_cny: np.ndarray) -> None:
+        if idx.size == 0:
+            return
+        data_rate = self.policy.daily_rate(self.decision_pd[idx])
+        rate = np.where(self.data_path[idx], data_rate, self.cfg.traditional.rate_daily_bps / 1e4)
+        self.book.open(idx, np.rint(limit_cny * FEN).astype(np.int64), rate, day)
+        rule_idx = idx[~self.data_path[idx]]
+        self.next_review[rule_idx] = day + self.cfg.traditional.review_months * 30
+
+    # ---- end of the business day ---------------------------------------------------------
+    def close_day(self, day: int) -> None:
+        """Accrue interest, bill at cycle ends, age arrears: defaults, write-offs, recoveries."""
+        self.book.accrue(float(self.drivers.rate_add_daily_bps[self.drivers.row(day)]) / 1e4)
+        if (day + 1) % self.cfg.ledger.billing_cycle_days == 0:
+            self.book.bill(day)
+        new_default, off, amounts = self.book.age(day)
+        t_hours, dpd = day * HOURS_PER_DAY, self.cfg.ledger.npl_dpd
+        for i in new_default:
+            owed = float(self.book.owed_fen[i]) / FEN
+            self.emit(Default(t_hours=t_hours, agent=int(i), amount=owed, dpd=dpd))
+        if off.size:
+            self.book.schedule_recovery(day, off, self._recovery_fen(day, off, amounts))
+            for i, amount in zip(off, amounts, strict=True):
+                self.emit(WriteOff(t_hours=t_hours, agent=int(i), amount=float(amount) / FEN))
+        self.book.collect_recoveries(day)
+
+    def _recovery_fen(self, day: int, idx: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        unsecured = amounts * self.cfg.innovated.recovery_rate
+        index = self.drivers.property_index[self.drivers.row(day)][self.pop.traits.region[idx]]
+        collateral = self.pop.traits.collateral_value_cny[idx] * index * FEN
+        secured = np.minimum(amounts, collateral * (1 - self.cfg.traditional.collateral_haircut))
+        return np.rint(np.where(self.secured[idx], secured, unsecured)).astype(np.int64)
+
+    # ---- month end -------------------------------------------------------------------------
+    def month_end(self, day: int) -> tuple[LineChanges, np.ndarray, np.ndarray]:
+        """Re-rate data-driven lines, review rule lines when due, score the population.
+
+        Returns:
+            (line changes, monitored merchant indices, their scores).
+        """
+        if self.data_path.any() and self.scored_day != day:
+            self.refresh_scores(day)
+        changes = LineChanges()
+        self._rerate_data_lines(changes)
+        self._review_rule_lines(day, changes)
+        return (changes, *self._monitor(day))
+
+    def _rerate_data_lines(self, changes: LineChanges) -> None:
+        book = self.book
+        idx = np.flatnonzero(book.live & ~book.defaulted & self.data_path & self.pop.alive)
+        if idx.size == 0:
+            return
+        pd = self.data_pd[idx]
+        old = book.limit_fen[idx] / FEN
+        new, frozen = self.policy.rerate(
+            pd, self.pop.monthly_sales_cny(idx), old, book.principal_fen[idx] / FEN
+        )
+        self._set_lines(idx, new, frozen)
+        changes.count(old, new, frozen)
+        book.daily_rate[idx] = self.policy.daily_rate(pd)
+
+    def _review_rule_lines(self, day: int, changes: LineChanges) -> None:
+        book = self.book
+        due = book.live & ~book.defaulted & ~self.data_path & (self.next_review <= day)
+        idx = np.flatnonzero(due)
+        if idx.size == 0:
+            return
+        limit, rounded = self._rule_line(branch_features(self.pop, idx, day, self.drivers))
+        old = book.limit_fen[idx] / FEN
+        declined = limit < self.rule.min_limit_cny
+        new = np.where(declined, old, rounded)
+        self._set_lines(idx, new, declined)
+        changes.count(old, new, declined)
+        self.next_review[idx] = day + self.cfg.traditional.review_months * 30
+
+    def _set_lines(self, idx: np.ndarray, limit_cny: np.ndarray, frozen: np.ndarray) -> None:
+        self.book.set_limit(idx, np.rint(limit_cny * FEN).astype(np.int64))
+        self.book.set_frozen(idx[frozen], True)
+        self.book.set_frozen(idx[~frozen], False)
+
+    def _monitor(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Score every live merchant the mode's model can see (for AUC/KS/PSI series)."""
+        alive = self.pop.alive
+        if self.mode == "innovated":
+            idx = np.flatnonzero(alive & self.data_path)
+            return idx, self.data_pd[idx]
+        idx = np.flatnonzero(alive)
+        return idx, self.rule.score(branch_features(self.pop, idx, day, self.drivers))
