@@ -1,5 +1,6 @@
-"""Reference model of ``ReceivableLedger.sol``'s administration: roles, policy, freeze, terms,
-credit lines (same checks, same order, same error names as the contract)."""
+"""Reference model of ``ReceivableLedger.sol``'s administration (roles, policy, freeze, terms,
+credit lines) and of the automatic review those settings drive: same checks, same order, same
+error names and the same integer arithmetic as the contract."""
 
 from __future__ import annotations
 
@@ -14,8 +15,22 @@ from products.ledger.ops import (
     Terms,
     Unpause,
 )
+from products.ledger.port import ReceivableState
+from sim.kernel.calendar import DAY_S
 
 BPS = 10_000
+YEAR_S = 365 * DAY_S
+
+
+def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
+    """Advance for ``face`` fen maturing in ``tenor_s``: the contract's integer formula."""
+    charge = face * terms.rate_bps * tenor_s // (YEAR_S * BPS) + face * terms.fee_bps // BPS
+    if charge >= face:
+        raise Revert(
+            "ReceivableLedgerInvalidTerms", terms.rate_bps, terms.fee_bps, terms.advance_cap_bps
+        )
+    cap = face * terms.advance_cap_bps // BPS
+    return min(face - charge, cap)
 
 
 class ReferenceAdmin(ReferenceCash):
@@ -32,6 +47,8 @@ class ReferenceAdmin(ReferenceCash):
         self.paused = False
         self.terms: dict[str, Terms] = {}
         self.credit_line: dict[str, int] = {}
+        self.outstanding: dict[str, int] = {}
+        self.now_s = 0
 
     def _not_paused(self) -> None:
         if self.paused:
@@ -76,3 +93,26 @@ class ReferenceAdmin(ReferenceCash):
         self._only_role("FINANCIER_ROLE", op.sender)
         self.credit_line[op.core] = op.line_fen
         return {}
+
+    def quote(self, token: ReceivableState, financier: str, terms: Terms | None = None) -> int:
+        """The automatic review of ``finance``: the payout, or Revert with the failed rule."""
+        policy = self.policy
+        face = token.face_value
+        if face < policy.min_amount:
+            raise Revert("ReceivableLedgerBelowMinimum", face, policy.min_amount)
+        if self.now_s >= token.due_date:
+            raise Revert("ReceivableLedgerReceivableMatured", token.id, token.due_date)
+        tenor = token.due_date - self.now_s
+        if tenor > policy.max_tenor_s:
+            raise Revert("ReceivableLedgerTenorTooLong", tenor, policy.max_tenor_s)
+        available = self.available_line(token.issuer)
+        if face > available:
+            raise Revert("ReceivableLedgerCreditLineExceeded", token.issuer, face, available)
+        applied = terms or self.terms.get(financier, Terms(0, 0, 0))
+        if applied.advance_cap_bps == 0:
+            raise Revert("ReceivableLedgerInvalidTerms", applied.rate_bps, applied.fee_bps, 0)
+        return discount_payout(face, tenor, applied)
+
+    def available_line(self, core: str) -> int:
+        """Credit line minus financed outstanding, floored at zero."""
+        return max(self.credit_line.get(core, 0) - self.outstanding.get(core, 0), 0)

@@ -15,7 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from products.ledger.cash import LEDGER, ZERO, Revert
+from products.ledger.admin import discount_payout
+from products.ledger.cash import LEDGER, Revert
 from products.ledger.fake import FakeLedger
 from products.ledger.ops import (
     CashTransferFrom,
@@ -27,7 +28,6 @@ from products.ledger.ops import (
     Transfer,
 )
 from products.ledger.port import OpResult, ReceivableState, Status
-from products.ledger.reference import discount_payout
 from sim.kernel.calendar import DAY_S, HOURS_PER_DAY
 
 HOUR_S = DAY_S // HOURS_PER_DAY
@@ -237,21 +237,6 @@ class PaperLedger(FakeLedger):
         )
         if not cores or op.invoice_hash in state.invoice_used or op.face_fen <= 0:
             return None
-        token = ReceivableState(
-            id=state.next_id,
-            issuer=cores[0],
-            holder=op.supplier,
-            issue_date=state.now_s,
-            status=Status.ACCEPTED,
-            financier=ZERO,
-            due_date=op.due_s,
-            face_value=op.face_fen,
-            repaid=0,
-            advance=0,
-            parent_id=0,
-            root_id=state.next_id,
-            invoice_hash=op.invoice_hash,
-        )
-        token_id = state._mint_token(token)
+        token_id = state._mint_token(state.new_token(cores[0], op.supplier, Status.ACCEPTED, op))
         self.forged.add(token_id)
         return {"token_id": token_id}

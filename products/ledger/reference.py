@@ -13,7 +13,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from products.ledger.admin import BPS, ReferenceAdmin
+from products.ledger.admin import ReferenceAdmin
 from products.ledger.cash import LEDGER, ZERO, Revert
 from products.ledger.ops import (
     Accept,
@@ -39,22 +39,9 @@ from products.ledger.ops import (
     WriteOff,
 )
 from products.ledger.port import ReceivableState, Status
-from sim.kernel.calendar import DAY_S
 
-YEAR_S = 365 * DAY_S
 LIVE = (Status.ISSUED, Status.ACCEPTED, Status.FINANCED, Status.PARTIALLY_REPAID)
 UINT128_MAX = 2**128 - 1
-
-
-def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
-    """Advance for ``face`` fen maturing in ``tenor_s``: the contract's integer formula."""
-    charge = face * terms.rate_bps * tenor_s // (YEAR_S * BPS) + face * terms.fee_bps // BPS
-    if charge >= face:
-        raise Revert(
-            "ReceivableLedgerInvalidTerms", terms.rate_bps, terms.fee_bps, terms.advance_cap_bps
-        )
-    cap = face * terms.advance_cap_bps // BPS
-    return min(face - charge, cap)
 
 
 class ReferenceLedger(ReferenceAdmin):
@@ -65,8 +52,6 @@ class ReferenceLedger(ReferenceAdmin):
         self.next_id = 1
         self.tokens: dict[int, ReceivableState] = {}
         self.invoice_used: set[str] = set()
-        self.outstanding: dict[str, int] = {}
-        self.now_s = 0
 
     # ----------------------------------------------------------------- dispatch
 
@@ -103,41 +88,39 @@ class ReferenceLedger(ReferenceAdmin):
         self.next_id = token.id + 1
         return token.id
 
-    def issue(self, op: Issue) -> dict[str, int]:
-        sender, supplier, face, due, inv = (
-            op.sender,
-            op.supplier,
-            op.face_fen,
-            op.due_s,
-            op.invoice_hash,
+    def new_token(self, issuer: str, holder: str, status: Status, op: Issue) -> ReceivableState:
+        """The record ``op`` mints as the next id, issued by ``issuer`` to ``holder`` now."""
+        return ReceivableState(
+            id=self.next_id,
+            issuer=issuer,
+            holder=holder,
+            issue_date=self.now_s,
+            status=status,
+            financier=ZERO,
+            due_date=op.due_s,
+            face_value=op.face_fen,
+            repaid=0,
+            advance=0,
+            parent_id=0,
+            root_id=self.next_id,
+            invoice_hash=op.invoice_hash,
         )
-        self._only_role("CORE_ROLE", sender)
+
+    def issue(self, op: Issue) -> dict[str, int]:
+        self._only_role("CORE_ROLE", op.sender)
         self._not_paused()
-        if not self.has_role("SUPPLIER_ROLE", supplier):
-            raise Revert("ReceivableLedgerNotSupplier", supplier)
+        face, due = op.face_fen, op.due_s
+        if not self.has_role("SUPPLIER_ROLE", op.supplier):
+            raise Revert("ReceivableLedgerNotSupplier", op.supplier)
         if face == 0:
             raise Revert("ReceivableLedgerZeroAmount")
         if face > UINT128_MAX:
             raise Revert("ReceivableLedgerAmountOverflow", face)
         if due <= self.now_s:
             raise Revert("ReceivableLedgerDueDateNotInFuture", due, self.now_s)
-        if inv in self.invoice_used:
-            raise Revert("ReceivableLedgerDuplicateInvoice", inv)
-        token = ReceivableState(
-            id=self.next_id,
-            issuer=sender,
-            holder=supplier,
-            issue_date=self.now_s,
-            status=Status.ISSUED,
-            financier=ZERO,
-            due_date=due,
-            face_value=face,
-            repaid=0,
-            advance=0,
-            parent_id=0,
-            root_id=self.next_id,
-            invoice_hash=inv,
-        )
+        if op.invoice_hash in self.invoice_used:
+            raise Revert("ReceivableLedgerDuplicateInvoice", op.invoice_hash)
+        token = self.new_token(op.sender, op.supplier, Status.ISSUED, op)
         return {"token_id": self._mint_token(token)}
 
     def accept(self, op: Accept) -> dict[str, int]:
@@ -197,25 +180,6 @@ class ReferenceLedger(ReferenceAdmin):
             raise Revert("ReceivableLedgerNotSupplier", to)
         self.tokens[token_id] = replace(token, holder=to)
         return {}
-
-    def quote(self, token: ReceivableState, financier: str, terms: Terms | None = None) -> int:
-        """The automatic review of ``finance``: the payout, or Revert with the failed rule."""
-        policy = self.policy
-        face = token.face_value
-        if face < policy.min_amount:
-            raise Revert("ReceivableLedgerBelowMinimum", face, policy.min_amount)
-        if self.now_s >= token.due_date:
-            raise Revert("ReceivableLedgerReceivableMatured", token.id, token.due_date)
-        tenor = token.due_date - self.now_s
-        if tenor > policy.max_tenor_s:
-            raise Revert("ReceivableLedgerTenorTooLong", tenor, policy.max_tenor_s)
-        available = self.available_line(token.issuer)
-        if face > available:
-            raise Revert("ReceivableLedgerCreditLineExceeded", token.issuer, face, available)
-        applied = terms or self.terms.get(financier, Terms(0, 0, 0))
-        if applied.advance_cap_bps == 0:
-            raise Revert("ReceivableLedgerInvalidTerms", applied.rate_bps, applied.fee_bps, 0)
-        return discount_payout(face, tenor, applied)
 
     def finance(self, op: Finance, terms: Terms | None = None) -> dict[str, int]:
         """Discount ``op``'s receivable, at ``terms`` if given, else at the financier's own."""
@@ -305,10 +269,6 @@ class ReferenceLedger(ReferenceAdmin):
         if token is None:
             return empty_receivable(token_id)
         return token
-
-    def available_line(self, core: str) -> int:
-        """Credit line minus financed outstanding, floored at zero."""
-        return max(self.credit_line.get(core, 0) - self.outstanding.get(core, 0), 0)
 
 
 def child_invoice_hash(parent_hash: str, child_id: int) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from contracts import load_artifact
+from contracts.loader import SOURCE_DIR
 from products.ledger.cash import ZERO
 from products.ledger.ops import (
     Accept,
@@ -512,3 +514,13 @@ def test_every_state_change_emits_its_event(w: World) -> None:
     )
     assert issued.events == ("Transfer", "ReceivableIssued")
     assert w.one(Accept(sender=w.s1, token_id=issued.token_id)).events == ("ReceivableAccepted",)
+
+
+def test_ledger_errors_carry_the_contracts_name() -> None:
+    """Errors of our own are declared in IReceivableLedger and prefixed OpenZeppelin-style."""
+    inherited = ("AccessControl", "ERC721", "Enforced", "Expected", "ReentrancyGuard", "SafeERC20")
+    abi = load_artifact("ReceivableLedger").abi
+    own = [e["name"] for e in abi if e["type"] == "error" and not e["name"].startswith(inherited)]
+    assert own and all(name.startswith("ReceivableLedger") for name in own), own
+    source = (SOURCE_DIR / "IReceivableLedger.sol").read_text()
+    assert all(f"error {name}(" in source for name in own)
