@@ -22,7 +22,7 @@ from agents.merchant_credit.population import MerchantDrivers
 from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.book import NONE, RevolvingBook
 from products.credit.port import ScoringPort
-from sim.kernel.calendar import FEN, HOURS_PER_DAY
+from sim.kernel.calendar import DAYS_PER_MONTH, FEN, HOURS_PER_DAY
 from sim.kernel.events import Event
 
 
@@ -81,6 +81,8 @@ class LendingDesk:
         self.scored_day = NEVER
         self.secured = np.zeros(n, dtype=bool)
         self.next_review = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        #: ``traditional.review_months`` in whole days of average calendar months.
+        self._review_interval_days = round(cfg.traditional.review_months * DAYS_PER_MONTH)
 
     # ---- applications and decisions -----------------------------------------------------
     def may_apply(self) -> np.ndarray:
@@ -165,7 +167,7 @@ class LendingDesk:
         rate = np.where(self.data_path[idx], data_rate, self.cfg.traditional.rate_daily_bps / 1e4)
         self.book.open(idx, np.rint(limit_cny * FEN).astype(np.int64), rate, day)
         rule_idx = idx[~self.data_path[idx]]
-        self.next_review[rule_idx] = day + self.cfg.traditional.review_months * 30
+        self.next_review[rule_idx] = day + self._review_interval_days
 
     # ---- end of the business day ---------------------------------------------------------
     def close_day(self, day: int) -> None:
@@ -231,7 +233,7 @@ class LendingDesk:
         new = np.where(declined, old, rounded)
         self._set_lines(idx, new, declined)
         changes.count(old, new, declined)
-        self.next_review[idx] = day + self.cfg.traditional.review_months * 30
+        self.next_review[idx] = day + self._review_interval_days
 
     def _set_lines(self, idx: np.ndarray, limit_cny: np.ndarray, frozen: np.ndarray) -> None:
         self.book.set_limit(idx, np.rint(limit_cny * FEN).astype(np.int64))

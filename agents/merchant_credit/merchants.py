@@ -24,15 +24,10 @@ import copy
 
 import numpy as np
 
-from agents.merchant_credit.population import (
-    DAYS_PER_MONTH,
-    WINDOW_DAYS,
-    MerchantDrivers,
-    MerchantTraits,
-)
+from agents.merchant_credit.population import WINDOW_DAYS, MerchantDrivers, MerchantTraits
 from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.book import RevolvingBook
-from sim.kernel.calendar import FEN
+from sim.kernel.calendar import DAYS_PER_MONTH, FEN
 
 HISTORY_DAYS_MAX = 365
 #: Structural constants (shape, not behaviour): typical rating, initial regime shares and

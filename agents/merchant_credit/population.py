@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.merchant_credit.schema import MerchantCreditConfig, SeasonalityConfig
+from sim.kernel.calendar import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 30
 #: Sales and season averages look back over this rolling window (days), e.g. ``sales_30d``.
 WINDOW_DAYS = 30
 #: Structural constants (shape, not behaviour): reported margin per unit of long-run health,
@@ -92,7 +92,9 @@ def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator)
         * np.exp(rng.normal(0, pop.signal_offset_sd, n)),
         restock_interval_days=interval,
         restock_phase=rng.integers(0, interval),
-        tenure_days_at_start=rng.integers(30, pop.tenure_months_max * DAYS_PER_MONTH + 1, n),
+        tenure_days_at_start=rng.integers(
+            round(DAYS_PER_MONTH), round(pop.tenure_months_max * DAYS_PER_MONTH) + 1, n
+        ),
         avg_ticket_cny=pop.avg_ticket_cny * np.exp(rng.normal(0, TICKET_SIGMA, n)),
         consent=rng.random(n) < cfg.behaviour.consent_probability,
         collateral_value_cny=np.where(
