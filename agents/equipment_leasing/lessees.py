@@ -5,7 +5,7 @@ number), its traits and its start day, with read-only views onto its row of the 
 :class:`~agents.equipment_leasing.book.LeaseBook`. The lessees' daily work, paying and misbehaving
 stay vectorised in :mod:`agents.equipment_leasing.operations` and the book: every lessee makes
 the same dozen decisions a day on the day's shared draws, so one numpy operation over the fleet
-does what a Python call per lessee would do hundreds of times slower. What is individual — a
+replaces a Python call per lessee and decision. What is individual — a
 lessee arriving, exiting on default or at the end of its tenor — is the agent set's business.
 """
 
