@@ -224,6 +224,9 @@ class ScoringConfig(Frozen):
     label_window_days: int = Field(
         default=365, ge=30, le=1095, description="defaults counted in this window"
     )
+    holdout_share: float = Field(
+        default=0.3, gt=0, lt=1, description="share of the cohort held out to grade the model"
+    )
 
 
 class InnovatedConfig(DataDrivenPolicy):
