@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "yinqi-twin needs Python >= 3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "yinqi-twin needs Python >= 3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -27,8 +27,9 @@ $(NODE_STAMP): package.json package-lock.json
 mosquitto:
 	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null) ; } || \
-	  echo "mosquitto not installed (not root or no apt-get): external-broker tests will say why they skip"
+	    (apt-get update -qq && \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null) ; } || \
+	  echo "mosquitto not installed (not root or no apt-get): the external-broker tests will fail"
 
 run: bootstrap
 	$(BIN)/yinqi run $(SCENARIO)

@@ -86,7 +86,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     if not args.debug:
-        for noisy in ("amqtt", "transitions", "web3", "urllib3", "matplotlib", "asyncio"):
+        for noisy in ("amqtt", "transitions", "web3", "urllib3", "matplotlib", "asyncio", "MESA"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

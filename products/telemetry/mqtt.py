@@ -5,7 +5,8 @@ with ``loop_write()``/``loop_read()`` — no thread per device. At the end of ea
 publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded together), the clock
 publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
 monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does
-the monitor run, in device order, so alerts depend on sim data only. A broker that dies or stalls fails the run with :class:`~sim.kernel.errors.BrokerError`.
+the monitor run, in device order, so alerts depend on sim data only. A broker that dies or
+stalls fails the run with :class:`~sim.kernel.errors.BrokerError`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One behaviour suite for every LedgerPort backend: in-memory fake, paper ledger, chain on Anvil."""
+"""One behaviour suite for every LedgerPort adapter: in-memory fake, paper ledger, Anvil chain."""
 
 from __future__ import annotations
 
@@ -196,9 +196,8 @@ def test_receivable_snapshot_fields(w: World) -> None:
     token_id = w.issue(face=777_777, days=30)
     r = w.ledger.receivable(token_id)
     assert isinstance(r, ReceivableState)
-    assert (r.issuer, r.holder, r.face_value, r.repaid, r.parent_id, r.root_id) == (
-        w.core, w.s1, 777_777, 0, 0, token_id,
-    )  # fmt: skip
+    snapshot = (r.issuer, r.holder, r.face_value, r.repaid, r.parent_id, r.root_id)
+    assert snapshot == (w.core, w.s1, 777_777, 0, 0, token_id)
     assert r.invoice_hash.startswith("0x") and len(r.invoice_hash) == 66
 
 
