@@ -90,9 +90,19 @@ interface IReceivableLedger {
     error ReceivableLedgerAmountOverflow(uint256 amount);
 
     /// @notice The automatic-review policy changed.
-    event PolicyUpdated(uint64 maxTenor, uint64 gracePeriod, uint64 defaultPeriod, uint128 minAmount);
+    event PolicyUpdated(
+        uint64 maxTenor,
+        uint64 gracePeriod,
+        uint64 defaultPeriod,
+        uint128 minAmount
+    );
     /// @notice `financier` set its discount terms.
-    event TermsUpdated(address indexed financier, uint32 rateBps, uint32 feeBps, uint32 advanceCapBps);
+    event TermsUpdated(
+        address indexed financier,
+        uint32 rateBps,
+        uint32 feeBps,
+        uint32 advanceCapBps
+    );
     /// @notice `financier` set the credit line of `core` to `line` fen.
     event CreditLineUpdated(address indexed core, address indexed financier, uint256 line);
     /// @notice `issuer` issued receivable `id` to `holder`.
@@ -107,13 +117,28 @@ interface IReceivableLedger {
     /// @notice `holder` accepted receivable `id`.
     event ReceivableAccepted(uint256 indexed id, address indexed holder);
     /// @notice `amount` fen of receivable `parentId` moved to `to` as receivable `childId`.
-    event ReceivableSplit(uint256 indexed parentId, uint256 indexed childId, address indexed to, uint256 amount);
+    event ReceivableSplit(
+        uint256 indexed parentId,
+        uint256 indexed childId,
+        address indexed to,
+        uint256 amount
+    );
     /// @notice `holder` discounted receivable `id` at `financier` for `payout` fen.
     event ReceivableFinanced(
-        uint256 indexed id, address indexed holder, address indexed financier, uint256 faceValue, uint256 payout
+        uint256 indexed id,
+        address indexed holder,
+        address indexed financier,
+        uint256 faceValue,
+        uint256 payout
     );
     /// @notice The issuer paid `amount` fen of receivable `id` to `holder`.
-    event ReceivableRepaid(uint256 indexed id, address indexed holder, uint256 amount, uint256 totalRepaid, Status status);
+    event ReceivableRepaid(
+        uint256 indexed id,
+        address indexed holder,
+        uint256 amount,
+        uint256 totalRepaid,
+        Status status
+    );
     /// @notice Receivable `id` became overdue.
     event ReceivableOverdue(uint256 indexed id);
     /// @notice Receivable `id` defaulted.
@@ -156,14 +181,16 @@ interface IReceivableLedger {
     /// @param id Receivable id.
     function accept(uint256 id) external;
 
-    /// @notice Move part of an accepted receivable to a lower-tier supplier (multi-tier penetration).
+    /// @notice Move part of an accepted receivable to a lower-tier supplier
+    ///         (multi-tier penetration).
     /// @param id Parent receivable id.
     /// @param to Lower-tier supplier; must hold SUPPLIER_ROLE.
     /// @param amount Face value moved, in fen; strictly less than the parent's face.
     /// @return childId New receivable id.
     function split(uint256 id, address to, uint256 amount) external returns (uint256 childId);
 
-    /// @notice Discount an accepted receivable at `financier`; automatic review, cash in the same tx.
+    /// @notice Discount an accepted receivable at `financier`; automatic review,
+    ///         cash in the same tx.
     /// @param id Receivable id (caller must hold it).
     /// @param financier Bank paying the advance; must hold FINANCIER_ROLE and have set terms.
     /// @return payout Cash paid to the holder, in fen.
@@ -174,7 +201,8 @@ interface IReceivableLedger {
     /// @param amount Amount in fen, at most the remaining face.
     function repay(uint256 id, uint256 amount) external;
 
-    /// @notice Anyone may flag an unpaid receivable once the grace period after its due date has passed.
+    /// @notice Anyone may flag an unpaid receivable once the grace period after its due date
+    ///         has passed.
     /// @param id Receivable id.
     function markOverdue(uint256 id) external;
 
@@ -182,7 +210,8 @@ interface IReceivableLedger {
     /// @param id Receivable id.
     function markDefaulted(uint256 id) external;
 
-    /// @notice Holder writes off a defaulted receivable; its unpaid part leaves the core's exposure.
+    /// @notice Holder writes off a defaulted receivable;
+    ///         its unpaid part leaves the core's exposure.
     /// @param id Receivable id.
     function writeOff(uint256 id) external;
 

@@ -42,7 +42,11 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     /// @param cash_ Settlement ERC-20 that moves all money.
     /// @param admin Account receiving DEFAULT_ADMIN_ROLE (roles, policy, pause).
     /// @param policy_ Initial automatic-review policy.
-    constructor(IERC20 cash_, address admin, Policy memory policy_) ERC721("Supply-chain Receivable", "RCV") {
+    constructor(
+        IERC20 cash_,
+        address admin,
+        Policy memory policy_
+    ) ERC721("Supply-chain Receivable", "RCV") {
         cash = cash_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setPolicy(policy_);
@@ -66,7 +70,11 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     }
 
     /// @inheritdoc IReceivableLedger
-    function setTerms(uint32 rateBps, uint32 feeBps, uint32 advanceCapBps) external onlyRole(FINANCIER_ROLE) {
+    function setTerms(
+        uint32 rateBps,
+        uint32 feeBps,
+        uint32 advanceCapBps
+    ) external onlyRole(FINANCIER_ROLE) {
         if (advanceCapBps == 0 || advanceCapBps > BPS || feeBps >= BPS) {
             revert ReceivableLedgerInvalidTerms(rateBps, feeBps, advanceCapBps);
         }
@@ -92,7 +100,9 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         if (!hasRole(SUPPLIER_ROLE, supplier)) revert ReceivableLedgerNotSupplier(supplier);
         if (faceValue == 0) revert ReceivableLedgerZeroAmount();
         if (faceValue > type(uint128).max) revert ReceivableLedgerAmountOverflow(faceValue);
-        if (dueDate <= block.timestamp) revert ReceivableLedgerDueDateNotInFuture(dueDate, block.timestamp);
+        if (dueDate <= block.timestamp) {
+            revert ReceivableLedgerDueDateNotInFuture(dueDate, block.timestamp);
+        }
         if (invoiceUsed[invoiceHash]) revert ReceivableLedgerDuplicateInvoice(invoiceHash);
         id = nextId++;
         invoiceUsed[invoiceHash] = true;
@@ -123,7 +133,11 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
 
     /// @inheritdoc IReceivableLedger
     /// @dev The parent's face shrinks by `amount`; the child is Issued to `to`, who must accept it.
-    function split(uint256 id, address to, uint256 amount) external whenNotPaused returns (uint256 childId) {
+    function split(
+        uint256 id,
+        address to,
+        uint256 amount
+    ) external whenNotPaused returns (uint256 childId) {
         Receivable storage r = _holderOnly(id);
         if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
         if (!hasRole(SUPPLIER_ROLE, to)) revert ReceivableLedgerNotSupplier(to);
@@ -152,7 +166,10 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
 
     /// @inheritdoc IReceivableLedger
     /// @dev payout = min(face * (1 - rate * seconds / year - fee), face * advanceCap).
-    function finance(uint256 id, address financier) external nonReentrant whenNotPaused returns (uint256 payout) {
+    function finance(
+        uint256 id,
+        address financier
+    ) external nonReentrant whenNotPaused returns (uint256 payout) {
         Receivable storage r = _holderOnly(id);
         if (r.financier != address(0)) revert ReceivableLedgerAlreadyFinanced(id);
         if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
@@ -172,7 +189,9 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         Receivable storage r = _existing(id);
         if (r.issuer != msg.sender) revert ReceivableLedgerNotIssuer(id, msg.sender);
         Status s = r.status;
-        if (s == Status.Repaid || s == Status.WrittenOff || s == Status.Recovered) revert ReceivableLedgerInvalidStatus(id, s);
+        if (s == Status.Repaid || s == Status.WrittenOff || s == Status.Recovered) {
+            revert ReceivableLedgerInvalidStatus(id, s);
+        }
         if (amount == 0) revert ReceivableLedgerZeroAmount();
         uint256 remaining = r.faceValue - r.repaid;
         if (amount > remaining) revert ReceivableLedgerRepayTooLarge(id, amount, remaining);
@@ -192,7 +211,12 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     function markOverdue(uint256 id) external whenNotPaused {
         Receivable storage r = _existing(id);
         Status s = r.status;
-        if (s != Status.Issued && s != Status.Accepted && s != Status.Financed && s != Status.PartiallyRepaid) {
+        if (
+            s != Status.Issued &&
+            s != Status.Accepted &&
+            s != Status.Financed &&
+            s != Status.PartiallyRepaid
+        ) {
             revert ReceivableLedgerInvalidStatus(id, s);
         }
         uint256 overdueAt = uint256(r.dueDate) + policy.gracePeriod;
@@ -244,14 +268,20 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     }
 
     /// @inheritdoc ERC721
-    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+    function supportsInterface(
+        bytes4 interfaceId
+    ) public view override(ERC721, AccessControl) returns (bool) {
         return super.supportsInterface(interfaceId);
     }
 
     // ------------------------------------------------------------------ internals
 
     /// @dev Automatic review ("秒级放款"): amount, maturity, tenor, credit line, then the discount.
-    function _review(uint256 id, Receivable storage r, address financier) private view returns (uint256) {
+    function _review(
+        uint256 id,
+        Receivable storage r,
+        address financier
+    ) private view returns (uint256) {
         Policy memory p = policy;
         uint256 face = r.faceValue;
         if (face < p.minAmount) revert ReceivableLedgerBelowMinimum(face, p.minAmount);
@@ -261,9 +291,13 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         uint256 available = availableLine(r.issuer);
         if (face > available) revert ReceivableLedgerCreditLineExceeded(r.issuer, face, available);
         Terms memory t = terms[financier];
-        if (t.advanceCapBps == 0) revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        if (t.advanceCapBps == 0) {
+            revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        }
         uint256 charge = (face * t.rateBps * tenor) / (YEAR * BPS) + (face * t.feeBps) / BPS;
-        if (charge >= face) revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        if (charge >= face) {
+            revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
+        }
         uint256 cap = (face * t.advanceCapBps) / BPS;
         uint256 discounted = face - charge;
         return discounted < cap ? discounted : cap;
