@@ -54,6 +54,7 @@ class Recorder:
         self.claims: list[Claim] = []
         self.figures: list[tuple[str, str, Path]] = []
         self.provenance_data: dict[str, Any] = {}
+        self.glossary: dict[tuple[str, str], str] = {}
 
     def event(
         self,
@@ -106,6 +107,12 @@ class Recorder:
         self.claims.append(
             Claim(case, claim, target, value, None if holds is None else bool(holds), note)
         )
+
+    def define(self, case: str, definitions: dict[str, str]) -> None:
+        """Say what each KPI of ``case`` means; the report's glossary lists them and links the
+        KPI names of its tables to them."""
+        for kpi, meaning in definitions.items():
+            self.glossary[(case, kpi)] = meaning
 
     def figure(self, case: str, name: str, fig: Figure) -> Path:
         """Save a matplotlib figure as PNG under ``figures/`` and list it in the report."""

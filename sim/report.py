@@ -68,7 +68,29 @@ def kpi_series_figure(series: pd.DataFrame, case: str) -> plt.Figure | None:
     return fig
 
 
-def _totals_table(totals: dict[str, Any], case: str, modes: list[str]) -> str:
+def _anchor(case: str, kpi: str) -> str:
+    return html.escape(f"glossary-{case}-{kpi}")
+
+
+def _kpi_name(name: str, case: str, glossary: dict[tuple[str, str], str]) -> str:
+    if (case, name) in glossary:
+        return f'<a href="#{_anchor(case, name)}">{html.escape(name)}</a>'
+    return html.escape(name)
+
+
+def _glossary(case: str, glossary: dict[tuple[str, str], str]) -> str:
+    rows = "".join(
+        f'<tr id="{_anchor(c, kpi)}"><td class=k><code>{html.escape(kpi)}</code></td>'
+        f"<td class=k>{html.escape(meaning)}</td></tr>"
+        for (c, kpi), meaning in sorted(glossary.items())
+        if c == case
+    )
+    return f"<h3>Glossary</h3><table>{rows}</table>" if rows else ""
+
+
+def _totals_table(
+    totals: dict[str, Any], case: str, modes: list[str], glossary: dict[tuple[str, str], str]
+) -> str:
     rows: dict[str, dict[str, Any]] = {}
     columns = list(modes)
     for key, value in totals.items():
@@ -81,7 +103,7 @@ def _totals_table(totals: dict[str, Any], case: str, modes: list[str]) -> str:
         return "<p>No totals recorded.</p>"
     head = "".join(f"<th>{html.escape(m)}</th>" for m in columns)
     body = "".join(
-        f"<tr><td class=k>{html.escape(name)}</td>"
+        f"<tr><td class=k>{_kpi_name(name, case, glossary)}</td>"
         + "".join(f"<td>{_fmt(values.get(m))}</td>" for m in columns)
         + "</tr>"
         for name, values in rows.items()
@@ -136,7 +158,7 @@ def write_report(run_dir: Path, recorder: Recorder, manifest: dict[str, Any]) ->
     )
     for case in cases:
         parts.append(f"<h2>{html.escape(case)}</h2>")
-        parts.append(_totals_table(recorder.totals, case, modes))
+        parts.append(_totals_table(recorder.totals, case, modes, recorder.glossary))
         mine = [c for c in recorder.claims if c.case == case]
         parts.append(_claims_table(mine, "Claims of the source article (hypotheses, not targets)"))
         fig = kpi_series_figure(series, case)
@@ -144,6 +166,7 @@ def write_report(run_dir: Path, recorder: Recorder, manifest: dict[str, Any]) ->
             recorder.figure(case, "kpi_series", fig)
             plt.close(fig)
         parts.extend(_img(path) for c, _, path in recorder.figures if c == case)
+        parts.append(_glossary(case, recorder.glossary))
     provenance = "".join(
         f"<tr><td class=k>{html.escape(k)}</td><td class=k><code>{_fmt(v)}</code></td></tr>"
         for k, v in sorted(manifest.get("provenance", {}).items())

@@ -81,3 +81,23 @@ def test_report_has_tables_claims_and_figures(tmp_path):
     assert "NPL ≤ 1.5%" in page and "holds" in page
     assert page.count("<img") == 2
     assert (tmp_path / "figures" / "c-kpi_series.png").stat().st_size > 1000
+
+
+def test_report_glossary_defines_kpis_and_the_tables_link_to_it(tmp_path):
+    rec = Recorder(tmp_path, START)
+    rec.total("c", "innovated", "npl_ratio", 0.01)
+    rec.total("c", "innovated", "undefined_kpi", 2)
+    rec.define("c", {"npl_ratio": "90+ dpd balance / outstanding <at month end>"})
+    manifest = {
+        "run_id": "r1",
+        "scenario": "s",
+        "seed": 1,
+        "config_hash": "h",
+        "status": "ok",
+        "config": {"modes": ["innovated"], "c": {}},
+    }
+    page = write_report(tmp_path, rec, manifest).read_text()
+    assert '<a href="#glossary-c-npl_ratio">npl_ratio</a>' in page
+    assert '<tr id="glossary-c-npl_ratio">' in page
+    assert "90+ dpd balance / outstanding &lt;at month end&gt;" in page
+    assert "<td class=k>undefined_kpi</td>" in page
