@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from sim.cases.base import CaseContext
-from sim.cases.merchant_credit.kpis import MerchantCreditKpis
+from sim.cases.merchant_credit.kpis import GLOSSARY, MerchantCreditKpis
 from sim.cases.merchant_credit.report import (
+    CASE,
     record_claims,
     record_drivers,
     record_mode,
@@ -28,6 +29,7 @@ from sim.cases.merchant_credit.wiring import (
 
 def run(ctx: CaseContext) -> None:
     """Run every configured mode of the merchant-credit case and record the results."""
+    ctx.recorder.define(CASE, GLOSSARY)
     names = category_and_region_names(ctx.case)
     trained = build_scorer(ctx, names)
     record_model(ctx, trained)

@@ -1,27 +1,15 @@
 """KPI collector of one merchant-credit mode: monthly series and totals, from events only.
 
-Definitions (monthly unless noted; ratios are NaN when the denominator is 0):
-
-* ``applications``, ``decisions``, ``approvals``; ``approval_rate`` = approvals / decisions.
-* ``npl_ratio`` = balance (principal + interest) of live lines >= ``npl_dpd`` days past due /
-  outstanding balance of live lines, at month end.
-* ``default_rate`` = lines reaching ``npl_dpd`` in the month / performing lines at its start
-  (total: lines ever defaulted / lines ever opened).
-* ``loss_rate`` = (written off - recovered) / outstanding at the month's start
-  (total: net loss / total drawn).
-* ``interest_income_net_cny`` = interest collected - written off + recovered.
-* ``average_limit_cny`` (live lines, month end); ``limit_utilisation`` = principal / limits.
-* ``score_auc``/``score_ks``: month-end scores of the mode's model (innovated: the data model
-  on consenting merchants; traditional: the collateral rule on everyone) against failure in
-  the following ``label_window_days``; ``score_psi``: innovated scores vs held-out training
-  scores (in the report, which knows the training scores).
+Every KPI is defined once, in :data:`GLOSSARY` (the report's glossary and docs/glossary.md carry
+the same text). Ratios are NaN when their denominator is 0. A merchant holds at most one line in
+its life (a written-off slot never reopens), so a line is identified by its merchant index.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,8 +27,96 @@ from products.credit.metrics import auc, ks
 from sim.kernel.calendar import FEN, HOURS_PER_DAY
 from sim.kernel.events import EventBus
 
-#: ``failed_day`` of merchants still trading.
+#: ``failed_day`` of merchants still trading; ``default_day`` of lines never defaulted.
 NOT_FAILED = np.iinfo(np.int32).max
+#: Length of the default-rate window (months) and of the NPL averaging window.
+WINDOW_MONTHS = 12
+
+#: One definition per KPI (monthly series and run totals share a name when they mean the same
+#: thing; "total" says what the run total is).
+GLOSSARY: dict[str, str] = {
+    "applications": "Applications received (monthly; total: the run's sum).",
+    "decisions": "Applications decided (approved or rejected; monthly; total: sum).",
+    "approvals": "Applications approved (monthly; total: sum).",
+    "approval_rate": (
+        "Per unique applicant: merchants approved at least once / merchants with at least one "
+        "decision (monthly: among the month's decided merchants; total: over the run)."
+    ),
+    "approval_rate_decisions": (
+        "Per decision: approvals / decisions, re-applications counted each time "
+        "(monthly; total: over the run)."
+    ),
+    "npl_ratio": (
+        "Balance (principal + interest) of live lines at least ledger.npl_dpd days past due / "
+        "balance of all live lines, at month end (monthly)."
+    ),
+    "npl_ratio_end": "npl_ratio at the last month end of the run (one snapshot).",
+    "npl_ratio_mean": "Mean of the monthly npl_ratio over the last 12 months of the run (or all).",
+    "default_rate": (
+        "Annualised 12-month cohort default rate: for each month start, the cohort is the lines "
+        "open and performing (not in default) at that moment; its defaults are the cohort lines "
+        "reaching ledger.npl_dpd within the next 12 months (fewer at the end of the run). Total: "
+        "defaults of all cohorts / their exposure in line-years (cohort size x months observed / "
+        "12), pooled over every month start."
+    ),
+    "default_share_cumulative": "Lines ever defaulted / lines ever opened over the run.",
+    "monthly_default_rate": (
+        "Lines reaching ledger.npl_dpd in the month / performing lines at its start (monthly)."
+    ),
+    "loss_rate": (
+        "(Written off - recovered) / balance of live lines at the month's start (monthly; "
+        "total: net loss / total drawn)."
+    ),
+    "interest_income_net_cny": "Interest collected - written off + recovered, CNY (monthly; total).",
+    "average_limit_cny": "Mean limit of live lines at month end, CNY (total: mean of months).",
+    "limit_utilisation": (
+        "Drawn principal / limits of live lines at month end (total: mean of months)."
+    ),
+    "credit_outstanding_cny": (
+        "Balance (principal + interest) of live lines at month end, CNY (total: mean of the "
+        "month ends)."
+    ),
+    "credit_committed_cny": (
+        "Sum of the limits of live lines at month end, CNY (total: mean of the month ends)."
+    ),
+    "open_accounts": "Live (open or frozen) lines at month end (monthly).",
+    "drawn_cny": "Amount drawn on lines, CNY (monthly; total: cumulative).",
+    "merchant_exit_rate": "Merchants failing in the month / merchants trading at its start.",
+    "merchant_exit_rate_annual": "Merchants failed over the run / (merchants x years).",
+    "merchant_sales_cny": "Platform sales of all merchants, CNY (monthly; total: sum).",
+    "limit_raises": "Lines raised at the month's re-rating or review (monthly).",
+    "limit_cuts": "Lines cut at the month's re-rating or review (monthly).",
+    "line_freezes": "Lines frozen at the month's re-rating or review (monthly).",
+    "score_auc": (
+        "AUC of the mode's month-end scores (innovated: the data model on consenting merchants; "
+        "traditional: the collateral rule on everyone) against failure within "
+        "scoring.label_window_days (monthly)."
+    ),
+    "score_ks": "KS statistic of the same scores and labels as score_auc (monthly).",
+    "score_psi": (
+        "Population stability index of the innovated month-end scores against the held-out "
+        "training scores (monthly, innovated only; total score_psi_mean: mean of the months)."
+    ),
+    "application_auc": (
+        "AUC of each decided merchant's first decision score against failure within "
+        "scoring.label_window_days of that decision."
+    ),
+    "application_ks": "KS statistic of the same scores and labels as application_auc.",
+    "score_psi_mean": "Mean of the monthly score_psi (innovated only).",
+    "data_path_share": "Share of merchants the mode scores on platform data (consenting).",
+    "holdout_auc": "AUC of the trained scorer on the held-out part of the training cohort.",
+    "holdout_ks": "KS statistic of the trained scorer on the held-out cohort.",
+    "holdout_brier": "Brier score (mean squared PD error) on the held-out cohort.",
+    "holdout_base_rate": "Share of the held-out cohort that failed within the label window.",
+    "holdout_n": "Merchants in the held-out cohort.",
+}
+
+
+def _nanmean(values: list[float]) -> float:
+    """Mean of the finite values, NaN (without a warning) when there are none."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else math.nan
 
 
 def _day(t_hours: float) -> int:
@@ -59,9 +135,36 @@ class MonthCounters:
     applications: int = 0
     decisions: int = 0
     approvals: int = 0
+    decided: set[int] = field(default_factory=set)
+    approved: set[int] = field(default_factory=set)
     new_defaults: int = 0
     failures: int = 0
     sales_cny: float = 0.0
+
+
+def cohort_default_rate(
+    open_day: np.ndarray, default_day: np.ndarray, month_ends: list[int], window: int
+) -> tuple[list[float], float]:
+    """Annualised cohort default rates per month start and pooled over all of them.
+
+    Month ``m`` starts after the day ``month_ends[m - 1]`` (month 0 before day 0): its cohort is
+    the lines opened by then and not yet defaulted; its window ends at ``month_ends[m + w - 1]``
+    with ``w = min(window, months left)``.
+
+    Returns:
+        (annualised rate per month start, pooled rate = defaults / line-years of exposure).
+    """
+    rates, defaults, exposure = [], 0, 0.0
+    opened = open_day >= 0
+    for m in range(len(month_ends)):
+        start = month_ends[m - 1] if m else -1
+        w = min(window, len(month_ends) - m)
+        cohort = opened & (open_day <= start) & (default_day > start)
+        hit = int((cohort & (default_day <= month_ends[m + w - 1])).sum())
+        years = int(cohort.sum()) * w / 12
+        rates.append(ratio(hit, years))
+        defaults, exposure = defaults + hit, exposure + years
+    return rates, ratio(defaults, exposure)
 
 
 class MerchantCreditKpis:
@@ -81,6 +184,11 @@ class MerchantCreditKpis:
         self.merchants = 0
         self.data_path_share = math.nan
         self.failed_day = np.zeros(0, dtype=np.int64)
+        self.open_day = np.zeros(0, dtype=np.int64)
+        self.default_day = np.zeros(0, dtype=np.int64)
+        self.decided = np.zeros(0, dtype=bool)
+        self.approved = np.zeros(0, dtype=bool)
+        self.month_ends: list[int] = []
         self.first_score = np.zeros(0)
         self.first_score_day = np.zeros(0, dtype=np.int64)
         self.start: BookState | None = None
@@ -101,6 +209,10 @@ class MerchantCreditKpis:
         n = self.merchants = event.merchants
         self.data_path_share = event.data_path_share
         self.failed_day = np.full(n, NOT_FAILED, dtype=np.int64)
+        self.open_day = np.full(n, -1, dtype=np.int64)
+        self.default_day = np.full(n, NOT_FAILED, dtype=np.int64)
+        self.decided = np.zeros(n, dtype=bool)
+        self.approved = np.zeros(n, dtype=bool)
         self.first_score = np.full(n, np.nan)
         self.first_score_day = np.full(n, -1, dtype=np.int64)
         self.begin_month(event.state)
@@ -114,11 +226,16 @@ class MerchantCreditKpis:
         self.month.applications += 1
 
     def _on_decision(self, event: Approval | Rejection) -> None:
-        self.month.decisions += 1
+        i, m = event.agent, self.month
+        m.decisions += 1
+        m.decided.add(i)
+        self.decided[i] = True
         if isinstance(event, Approval):
-            self.month.approvals += 1
+            m.approvals += 1
+            m.approved.add(i)
+            self.approved[i] = True
+            self.open_day[i] = _day(event.t_hours)
             self.opened += 1
-        i = event.agent
         if math.isnan(self.first_score[i]):
             self.first_score[i] = event.pd
             self.first_score_day[i] = _day(event.t_hours)
@@ -126,9 +243,12 @@ class MerchantCreditKpis:
     def _on_default(self, event: Default) -> None:
         self.month.new_defaults += 1
         self.defaulted += 1
+        self.default_day[event.agent] = _day(event.t_hours)
 
     def _on_month_end(self, event: MonthEnd) -> None:
-        self.add_scores(_day(event.t_hours), event.scored, event.scores)
+        day = _day(event.t_hours)
+        self.month_ends.append(day)
+        self.add_scores(day, event.scored, event.scores)
         self.close_month(event.state, event.raises, event.cuts, event.freezes)
         self.begin_month(event.state)
 
@@ -150,15 +270,17 @@ class MerchantCreditKpis:
             "applications": m.applications,
             "decisions": m.decisions,
             "approvals": m.approvals,
-            "approval_rate": ratio(m.approvals, m.decisions),
+            "approval_rate": ratio(len(m.approved), len(m.decided)),
+            "approval_rate_decisions": ratio(m.approvals, m.decisions),
             "npl_ratio": ratio(state.npl_fen, state.outstanding_fen),
-            "default_rate": ratio(m.new_defaults, s0.performing_lines),
+            "monthly_default_rate": ratio(m.new_defaults, s0.performing_lines),
             "loss_rate": ratio(off - rec, s0.outstanding_fen),
             "interest_income_net_cny": (interest - off + rec) / FEN,
             "average_limit_cny": state.limit_mean_fen / FEN,
             "limit_utilisation": ratio(state.principal_fen, state.limit_total_fen),
             "open_accounts": state.live_lines,
-            "outstanding_cny": state.outstanding_fen / FEN,
+            "credit_outstanding_cny": state.outstanding_fen / FEN,
+            "credit_committed_cny": state.limit_total_fen / FEN,
             "drawn_cny": (state.drawn_fen - s0.drawn_fen) / FEN,
             "merchant_exit_rate": ratio(m.failures, s0.alive_merchants),
             "merchant_sales_cny": m.sales_cny,
@@ -186,8 +308,16 @@ class MerchantCreditKpis:
         return aucs, kss
 
     def approval_rate(self) -> float:
-        """Approvals / decisions over the run."""
-        return ratio(sum(self.series["approvals"]), sum(self.series["decisions"]))
+        """Per unique applicant: merchants ever approved / merchants ever decided."""
+        return ratio(int(self.approved.sum()), int(self.decided.sum()))
+
+    def default_rates(self) -> tuple[list[float], float]:
+        """Annualised cohort default rate per month start and pooled (see :data:`GLOSSARY`)."""
+        return cohort_default_rate(self.open_day, self.default_day, self.month_ends, WINDOW_MONTHS)
+
+    def npl_ratio_mean(self) -> float:
+        """Mean monthly NPL ratio over the last ``WINDOW_MONTHS`` months."""
+        return _nanmean(self.series["npl_ratio"][-WINDOW_MONTHS:])
 
     def totals(self) -> dict[str, float | None]:
         """Run totals of the mode (after the run)."""
@@ -204,14 +334,18 @@ class MerchantCreditKpis:
             "approvals": float(sum(s["approvals"])),
             "decisions": float(sum(s["decisions"])),
             "approval_rate": self.approval_rate(),
+            "approval_rate_decisions": ratio(sum(s["approvals"]), sum(s["decisions"])),
             "npl_ratio_end": s["npl_ratio"][-1],
-            "npl_ratio_mean": float(np.nanmean(s["npl_ratio"])),
-            "default_rate": ratio(self.defaulted, self.opened),
+            "npl_ratio_mean": self.npl_ratio_mean(),
+            "default_rate": self.default_rates()[1],
+            "default_share_cumulative": ratio(self.defaulted, self.opened),
             "loss_rate": ratio(net_loss, end.drawn_fen),
             "interest_income_net_cny": (end.interest_paid_fen - net_loss) / FEN,
             "drawn_cny": end.drawn_fen / FEN,
-            "average_limit_cny": float(np.nanmean(s["average_limit_cny"])),
-            "limit_utilisation": float(np.nanmean(s["limit_utilisation"])),
+            "average_limit_cny": _nanmean(s["average_limit_cny"]),
+            "limit_utilisation": _nanmean(s["limit_utilisation"]),
+            "credit_outstanding_cny": float(np.mean(s["credit_outstanding_cny"])),
+            "credit_committed_cny": float(np.mean(s["credit_committed_cny"])),
             "application_auc": auc(label, first),
             "application_ks": ks(label, first),
             "merchant_exit_rate_annual": ratio(exits, self.merchants * years),
