@@ -15,7 +15,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agents.equipment_leasing.book import ACTIVE, LOST, REPOSSESSING, YARD, LeaseBook
+from agents.equipment_leasing.book import (
+    ACTIVE,
+    DAYS_PER_YEAR,
+    LOST,
+    REPOSSESSING,
+    YARD,
+    LeaseBook,
+)
 from agents.equipment_leasing.events import (
     AlertSeen,
     Call,
@@ -57,6 +64,7 @@ class LeasingBank:
     ) -> None:
         self.cfg, self.policy, self.book, self.telemetry = cfg, cfg.bank, book, telemetry
         self.lessees, self.emit = lessees, emit
+        self.can_lock = telemetry and cfg.bank.remote_lock
         self.inbox: list[Alert] = []
         self.known_outside = np.zeros(book.n, dtype=bool)
         self.blocked = np.zeros(book.n, dtype=bool)
@@ -132,7 +140,7 @@ class LeasingBank:
             self._terminate(day, int(i), "lock_unpaid")
         book.locked &= ~(active & (dpd == 0))
         for i in np.flatnonzero(active & self.known_outside & (dpd > 0) & ~book.locked):
-            if self.telemetry and p.lock_on_geofence_in_arrears:
+            if self.can_lock and p.lock_on_geofence_in_arrears:
                 self._lock(day, int(i), "out_of_region")
             else:
                 self._terminate(day, int(i), "out_of_region")
@@ -143,7 +151,7 @@ class LeasingBank:
             t = day * float(HOURS_PER_DAY)
             self.emit(Restructure(t_hours=t, agent=self._device(int(i)), amount=amount))
         dpd = book.days_past_due(day)
-        if self.telemetry:
+        if self.can_lock:
             for i in np.flatnonzero(active & ~book.locked & (dpd >= p.lock_after_days)):
                 self._lock(day, int(i), "arrears")
 
@@ -157,9 +165,11 @@ class LeasingBank:
         book, p = self.book, self.policy
         exposure = book.exposure_cny(i)
         book.status[i], book.locked[i] = REPOSSESSING, False
-        book.status_days_left[i] = (
-            p.repossess_days_with_gps if self.telemetry else p.repossess_days_without_gps
-        )
+        delay = p.repossess_days_with_gps if self.telemetry else p.repossess_days_without_gps
+        book.status_days_left[i] = delay
+        # the countdown starts today: the repossession ends on day + delay - 1
+        ends = day + max(delay - 1, 0)
+        expected = self._locate_probability(i) * self.recovery_cny(i, ends, exposure)
         self._pending_exposure[i] = exposure
         self.lessees.exit(i)
         self.emit(
@@ -170,8 +180,20 @@ class LeasingBank:
                 reason=reason,
                 slot=i,
                 lease_no=int(book.lease_no[i]),
+                expected_recovery_cny=expected,
             )
         )
+
+    def recovery_cny(self, i: int, day: int, exposure: float) -> float:
+        """Net used-equipment value of machine ``i`` repossessed on ``day``, capped at exposure.
+
+        The machine sells ``bank.resale_days`` later at its depreciated value less the forced-sale
+        haircut, discounted over the wait at the lease's finance rate, less the repossession cost.
+        """
+        p = self.policy
+        sale = self.book.value_cny(i, day + p.resale_days) * (1 - p.resale_haircut)
+        discount = (1 + self.cfg.lease.finance_rate_annual) ** (-p.resale_days / DAYS_PER_YEAR)
+        return min(max(0.0, sale * discount - p.repossession_cost_cny), exposure)
 
     def _recoveries(self, day: int, draws: DayDraws) -> None:
         book = self.book
@@ -186,21 +208,19 @@ class LeasingBank:
             self.emit(NewLease(t_hours=t, agent=self._device(int(i)), lease_no=lessee.lease_no))
 
     def _locate_probability(self, i: int) -> float:
+        """A machine on its site is always found; one moved away by GPS, or by luck without."""
         p = self.policy
+        if not self.book.relocated[i]:
+            return 1.0
         if self.telemetry:
             return p.locate_probability_with_gps
-        return (
-            p.locate_probability_relocated_without_gps
-            if self.book.relocated[i]
-            else p.locate_probability_without_gps
-        )
+        return p.locate_probability_relocated_without_gps
 
     def _repossess(self, day: int, i: int, u_locate: float) -> None:
         book, p = self.book, self.policy
         located = u_locate < self._locate_probability(i)
-        value = book.value_cny(i, day) * (1 - p.resale_haircut) if located else 0.0
         exposure = self._pending_exposure.pop(i, 0.0)
-        recovered = min(max(0.0, value - p.repossession_cost_cny), exposure)
+        recovered = self.recovery_cny(i, day, exposure) if located else 0.0
         book.status[i] = YARD if located else LOST
         book.status_days_left[i] = p.release_delay_days
         book.relocated[i] = False

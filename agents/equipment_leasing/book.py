@@ -19,6 +19,8 @@ from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from agents.equipment_leasing.tariffs import Tariff, lease_annuity_cny
 
 ACTIVE, REPOSSESSING, YARD, LOST = 0, 1, 2, 3
+#: A lessee's repayment stance for the month (:mod:`agents.equipment_leasing.repayment`).
+PAY, PARTLY, STOP = 0, 1, 2
 #: Depreciation is quoted per year of 365 days.
 DAYS_PER_YEAR = 365.0
 #: A due date no lease reaches (days past due are 0 when nothing is owed).
@@ -66,6 +68,9 @@ class LeaseBook:
         self.matched_days_left = np.zeros(n, dtype=np.int64)
         self.status_days_left = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
+        self.stance = np.full(n, PAY, dtype=np.int64)
+        #: a lessee paying partly pays the bills at least this many days past due
+        self.partly_days = cfg.lease.default_after_days_past_due
         self.age_years_at_day0 = devices.age_years_at_start.copy()
 
     @property
@@ -91,6 +96,7 @@ class LeaseBook:
         self.hours_month[i] = 0.0
         self.deferred_cny[i], self.deferred_months_left[i] = 0.0, 0
         self.restructures[i], self.locked[i], self.relocated[i] = 0, False, False
+        self.stance[i] = PAY
         self.project_active[i], self.matched_days_left[i] = True, 0
         self.site_lat[i], self.site_lon[i] = self.devices.home_lat[i], self.devices.home_lon[i]
 
@@ -130,15 +136,23 @@ class LeaseBook:
         return due
 
     def receive_and_pay(self, day: int, costs_cny: np.ndarray) -> np.ndarray:
-        """Client cash in, costs out, then rent paid oldest-first; returns rent paid today."""
+        """Client cash in, costs out, then rent paid oldest-first; returns rent paid today.
+
+        How much a lessee pays follows its stance of the month: all its cash allows (pay), only
+        the bills at least ``partly_days`` past due (partly), nothing (stop). A locked lessee
+        pays all its arrears as soon as its cash covers them (to unlock), else nothing.
+        """
         slot = day % self.receivables.shape[1]
         self.cash += self.receivables[:, slot] - costs_cny
         self.receivables[:, slot] = 0.0
         owed = self.arrears_cny()
         can_pay = np.clip(self.cash, 0.0, owed)
+        due = np.append(self.month_start_days, NEVER_DUE_DAY)
+        urgent = self.unpaid[:, due <= day - self.partly_days].sum(axis=1)
+        can_pay = np.where(self.stance == PARTLY, np.minimum(can_pay, urgent), can_pay)
+        can_pay[self.stance == STOP] = 0.0
+        can_pay = np.where(self.locked, np.where(self.cash >= owed, owed, 0.0), can_pay)
         can_pay[self.relocated | (self.status != ACTIVE)] = 0.0
-        all_or_nothing = self.locked & (self.cash < owed)
-        can_pay[all_or_nothing] = 0.0
         self._allocate(can_pay)
         self.cash -= can_pay
         self.paid_today = can_pay

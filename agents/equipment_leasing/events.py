@@ -69,21 +69,50 @@ class RemoteLock(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RepaymentChoice(Event):
+    """A lessee in difficulty chose how to treat this month's rent.
+
+    Attributes:
+        agent: the device.
+        choice: ``pay``, ``partly`` or ``stop``.
+        amount: its arrears after the bill.
+        lock: whether the product could lock its machine (what it feared).
+    """
+
+    kind: ClassVar[str] = "repayment_choice"
+    agent: str
+    choice: str
+    amount: float
+    lock: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Default(Event):
-    """A lease ended in default and repossession started; ``amount`` is the exposure."""
+    """A lease ended in default and repossession started; ``amount`` is the exposure.
+
+    ``expected_recovery_cny``: what the lessor expects to recover (odds of finding the machine ×
+    its net used-equipment value at the expected sale), the recovery of a default still open at
+    the end of a run.
+    """
 
     kind: ClassVar[str] = "default"
-    unlogged: ClassVar[frozenset[str]] = frozenset({"slot", "lease_no"})
+    unlogged: ClassVar[frozenset[str]] = frozenset({"slot", "lease_no", "expected_recovery_cny"})
     agent: str
     amount: float
     reason: str
     slot: int
     lease_no: int
+    expected_recovery_cny: float
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Repossession(Event):
-    """The repossession ended: ``amount`` recovered of ``exposure_cny``; ``located`` or lost."""
+    """The repossession ended: ``amount`` recovered of ``exposure_cny``; ``located`` or lost.
+
+    ``amount`` is the machine's net used-equipment value (price after depreciation to the sale,
+    less the forced-sale haircut, discounted over the time to sell, less the repossession cost),
+    capped at the exposure; 0 when the machine was moved away and not found.
+    """
 
     kind: ClassVar[str] = "repossession"
     unlogged: ClassVar[frozenset[str]] = frozenset({"cost_cny"})
@@ -111,7 +140,8 @@ class MonthEnd(Event):
         month: report month index (from 0).
         productive_hours: engine hours less idle hours, whole fleet.
         engine_hours: engine hours, whole fleet.
-        available_hours: hours the fleet could have worked.
+        available_hours: hours the whole fleet (yard included) could have worked.
+        leased_available_hours: hours the machines on a running lease could have worked.
         rental_income_cny: rent received.
         rent_billed_cny: rent billed (on the month's first day).
         active_leases_days: running leases summed over the month's days.
@@ -125,6 +155,7 @@ class MonthEnd(Event):
             "productive_hours",
             "engine_hours",
             "available_hours",
+            "leased_available_hours",
             "rental_income_cny",
             "rent_billed_cny",
             "active_leases_days",
@@ -136,6 +167,7 @@ class MonthEnd(Event):
     productive_hours: float
     engine_hours: float
     available_hours: float
+    leased_available_hours: float
     rental_income_cny: float
     rent_billed_cny: float
     active_leases_days: float

@@ -16,10 +16,11 @@ import numpy as np
 
 from agents.equipment_leasing.bank import LeasingBank
 from agents.equipment_leasing.book import ACTIVE, LeaseBook
-from agents.equipment_leasing.events import MonthEnd
+from agents.equipment_leasing.events import MonthEnd, RepaymentChoice
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import Operations, draw_day
 from agents.equipment_leasing.population import DeviceTraits
+from agents.equipment_leasing.repayment import CHOICES, RepaymentDecision
 from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeConfig
 from agents.equipment_leasing.sensors import Sensors
 from agents.equipment_leasing.tariffs import Tariff
@@ -39,6 +40,7 @@ class MonthTally:
     productive_hours: float = 0.0
     engine_hours: float = 0.0
     available_hours: float = 0.0
+    leased_available_hours: float = 0.0
     rental_income_cny: float = 0.0
     rent_billed_cny: float = 0.0
     active_leases_days: float = 0.0
@@ -78,7 +80,7 @@ class EquipmentLeasingModel(TwinModel):
         self.cfg, self.calendar = cfg, calendar
         self.mode: ModeConfig = getattr(cfg, mode)
         market = seeds.child("market")
-        tariff = Tariff(self.mode.pricing, cfg.usage_pricing)
+        tariff = Tariff(cfg.tariffs[self.mode.pricing], self.mode.pricing)
         self.book = LeaseBook(cfg, devices, tariff, calendar.month_start_days)
         self.lessees = Lessees(self, cfg, self.book, market)
         for i in range(devices.count):
@@ -86,6 +88,7 @@ class EquipmentLeasingModel(TwinModel):
         telemetry = self.mode.monitoring == "telemetry"
         self.bank = LeasingBank(cfg, self.book, self.lessees, telemetry, self.emit)
         self.ops = Operations(cfg, self.book)
+        self.repayment = RepaymentDecision(cfg, telemetry)
         self.sensors = Sensors(devices, cfg.fleet)
         self.daily_rng = market.generator("daily")
         self.port: TelemetryPort | None = None
@@ -116,8 +119,13 @@ class EquipmentLeasingModel(TwinModel):
         if self.calendar.is_month_start(day):
             self.tally.rent_billed_cny += float(book.bill(self.calendar.month(day)).sum())
         self._mature(day)
+        if self.calendar.is_month_start(day) or day == 0:
+            self._repayment_choices(day)
         season = self.cfg.demand.seasonality[int(self.calendar.calendar_month[day]) - 1]
-        usage = self.ops.run_day(draws, season, self.demand(day), book.days_past_due(day))
+        days_left = self._next_bill_day(day) - day - 1
+        usage = self.ops.run_day(
+            draws, season, self.demand(day), book.days_past_due(day), days_left
+        )
         book.accrue_revenue(day, usage.engine_hours * book.devices.client_rate_cny_per_hour)
         costs = self._costs_cny(usage.engine_hours, usage.extra_fuel_litres_per_hour)
         paid = book.receive_and_pay(day, costs)
@@ -128,6 +136,30 @@ class EquipmentLeasingModel(TwinModel):
         self._account(usage.productive_hours, usage.engine_hours, paid)
         if self.calendar.is_month_end(day):
             self._close_month(day)
+
+    def _repayment_choices(self, day: int) -> None:
+        """Each lessee in difficulty chooses to pay, pay partly or stop for the month."""
+        book = self.book
+        hours = self.ops.expected_daily_hours(1.0, self.demand(day))
+        troubled = self.repayment.in_difficulty(book, hours)
+        stance = self.repayment.choose(book, hours)
+        t = day * float(HOURS_PER_DAY)
+        arrears = book.arrears_cny()
+        for i in np.flatnonzero(troubled):
+            self.emit(
+                RepaymentChoice(
+                    t_hours=t,
+                    agent=book.devices.device_ids[i],
+                    choice=CHOICES[int(stance[i])],
+                    amount=float(arrears[i]),
+                    lock=self.repayment.lock,
+                )
+            )
+
+    def _next_bill_day(self, day: int) -> int:
+        starts = self.book.month_start_days
+        later = starts[starts > day]
+        return int(later[0]) if len(later) else self.calendar.days
 
     def _costs_cny(self, engine_hours: np.ndarray, extra_lph: np.ndarray) -> np.ndarray:
         book, lessee = self.book, self.cfg.lessee
@@ -173,7 +205,9 @@ class EquipmentLeasingModel(TwinModel):
         tally.productive_hours += float(productive.sum())
         tally.engine_hours += float(engine.sum())
         tally.rental_income_cny += float(paid.sum())
-        tally.available_hours += self.book.n * self.cfg.fleet.available_hours_per_day
+        per_day = self.cfg.fleet.available_hours_per_day
+        tally.available_hours += self.book.n * per_day
+        tally.leased_available_hours += float((self.book.status == ACTIVE).sum()) * per_day
         tally.active_leases_days += len(self.lessees)
         tally.days += 1
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.equipment_leasing.book import ACTIVE, LeaseBook
+from agents.equipment_leasing.book import ACTIVE, STOP, LeaseBook
 from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from sim.kernel.calendar import HOURS_PER_DAY
 
@@ -72,12 +72,28 @@ class Operations:
         """Lessees behind on rent or out of cash."""
         return (dpd > 0) | (self.book.cash < 0)
 
-    def run_day(self, draws: DayDraws, season: float, demand: float, dpd: np.ndarray) -> DayUsage:
-        """Advance projects, decide hours, apply stress behaviour; returns the day's usage."""
+    def defaulting(self, dpd: np.ndarray) -> np.ndarray:
+        """Lessees that stopped paying, or are behind beyond what they meant to stretch: only
+        they may move the machine away (a lessee stretching its lessor keeps it on site)."""
+        return (self.book.stance == STOP) | (dpd >= max(self.book.partly_days, 1))
+
+    def run_day(
+        self,
+        draws: DayDraws,
+        season: float,
+        demand: float,
+        dpd: np.ndarray,
+        days_left: int = 0,
+    ) -> DayUsage:
+        """Advance projects, decide hours, apply stress behaviour; returns the day's usage.
+
+        ``days_left``: days of the billing month after today (a lessee prices a job against the
+        hours it expects the month to end with).
+        """
         self._projects(draws, demand)
-        hours = self._hours(draws, season, demand)
+        hours = self._hours(draws, season, demand, days_left)
         stressed = self.distressed(dpd) & (self.book.status == ACTIVE)
-        moved = self._relocations(draws, stressed)
+        moved = self._relocations(draws, stressed & self.defaulting(dpd))
         misuse = (
             stressed
             & (hours > 0)
@@ -107,7 +123,14 @@ class Operations:
             moving, book.devices.home_lon + (2 * draws.u["site_lon"] - 1) * spread, book.site_lon
         )
 
-    def _hours(self, draws: DayDraws, season: float, demand: float) -> np.ndarray:
+    def expected_daily_hours(self, season: float, demand: float) -> np.ndarray:
+        """What each lessee expects to work on an average coming day (projects and gaps)."""
+        d = self.cfg.demand
+        busy = d.project_days_mean / (d.project_days_mean + d.gap_days_mean)
+        typical = d.engine_hours_per_workday * season * min(demand, d.demand_multiplier_cap)
+        return busy * d.workday_probability * typical * self.book.intensity
+
+    def _hours(self, draws: DayDraws, season: float, demand: float, days_left: int) -> np.ndarray:
         d, book = self.cfg.demand, self.book
         can_work = (book.status == ACTIVE) & ~book.locked
         workday = draws.u["workday"] < d.workday_probability
@@ -120,23 +143,32 @@ class Operations:
         on_project = can_work & workday & (book.project_active | book.relocated)
         hours = np.where(on_project, project, 0.0)
         free = can_work & ~on_project
-        hours += np.where(
-            free & self._spot_accepted(draws, season), min(typical, self.max_hours), 0.0
-        )
+        spot_hours = min(typical, self.max_hours)
+        month_end = book.hours_month + days_left * self.expected_daily_hours(season, demand)
+        accepted = self.spot_accepted(draws, season, spot_hours, month_end)
+        hours += np.where(free & accepted, spot_hours, 0.0)
         matched = free & (hours == 0) & workday & (book.matched_days_left > 0)
         hours += np.where(matched, min(typical, self.max_hours), 0.0)
         book.matched_days_left = np.maximum(book.matched_days_left - 1, 0)
         book.hours_month += hours
         return hours
 
-    def _spot_accepted(self, draws: DayDraws, season: float) -> np.ndarray:
-        """Spot jobs come with a margin per hour; taken if it beats the marginal rent."""
+    def spot_accepted(
+        self, draws: DayDraws, season: float, job_hours: float, month_end_hours: np.ndarray
+    ) -> np.ndarray:
+        """Price response, job by job: a spot job is taken when its margin beats the rent it adds.
+
+        The rent it adds is that of ``job_hours`` more on top of the hours the lessee expects the
+        month to end with: 0 under fixed rent, the per-hour rent under a linear tariff, and under
+        an all-units block tariff possibly negative — a lessee just below a tier threshold takes
+        even a thin job to bring the whole month into the cheaper tier.
+        """
         d, book = self.cfg.demand, self.book
         lo, hi = d.spot_margin_cny_per_hour
         margin = lo + (hi - lo) * draws.u["spot_margin"]
-        marginal = book.tariff.marginal_cny_per_hour(book.annuity, book.hours_month)
+        extra_rent = book.tariff.job_rent_cny(book.annuity, month_end_hours, job_hours)
         offered = draws.u["spot"] < d.spot_job_probability * min(season, d.spot_season_cap)
-        return offered & (margin > marginal)
+        return offered & (margin * job_hours > extra_rent)
 
     def _relocations(self, draws: DayDraws, stressed: np.ndarray) -> np.ndarray:
         book, p = self.book, self.cfg.lessee.relocate_probability_per_day

@@ -150,6 +150,25 @@ class DemandConfig(Frozen):
         return bounds
 
 
+class RepaymentConfig(Frozen):
+    """A lessee's monthly choice to pay, pay partly or stop (all free parameters, ranges given).
+
+    In difficulty (cash short of its arrears plus ``reserve_months`` of operating costs), a
+    lessee stops when the cash kept (weighted by ``liquidity_weight``) beats the expected loss:
+    a remote lock costs ``lock_loss_months`` of use, a repossession the machine's value to the
+    business (``value_horizon_months`` of margin), discounted over the months until it comes and
+    weighted by the odds the lessor finds the machine. Otherwise it pays partly: only the bills
+    that would cross the lessor's next trigger within ``safety_days``.
+    """
+
+    reserve_months: float = Field(default=1.0, ge=0, le=6, description="free, 0-3")
+    liquidity_weight: float = Field(default=1.5, ge=1, le=5, description="free, 1-3")
+    value_horizon_months: float = Field(default=12.0, gt=0, le=60, description="free, 3-36")
+    discount_rate_monthly: float = Field(default=0.02, ge=0, le=0.2, description="free, 0-0.05")
+    lock_loss_months: float = Field(default=1.0, ge=0, le=12, description="free, 0.25-3")
+    safety_days: int = Field(default=10, ge=0, le=60, description="free, 0-30")
+
+
 class LesseeConfig(Frozen):
     """Cash flow and behaviour of the construction firms."""
 
@@ -166,6 +185,7 @@ class LesseeConfig(Frozen):
     distressed_fault_multiplier: float = Field(default=3.0, ge=1)
     fault_codes: tuple[str, ...] = ("E101", "E205", "E310")
     intensity_sd: float = Field(default=0.25, ge=0, description="log-sd of usage intensity")
+    repayment: RepaymentConfig = RepaymentConfig()
 
     @field_validator("client_payment_delay_days")
     @classmethod
@@ -195,12 +215,24 @@ class LeaseConfig(Frozen):
     )
 
 
-class UsagePricing(Frozen):
-    """Base + per-hour rent with tiers (more use → lower unit rent)."""
+class TariffShape(Frozen):
+    """One rent rule, as data: ``fixed`` annuity, ``linear`` usage rent or declining ``block``.
 
-    base_share: float = Field(default=0.4, ge=0, le=1)
+    Usage tariffs charge ``base_share`` of the fixed annuity plus a per-hour rent scaled so that
+    a month of ``reference_hours_per_month`` costs exactly the annuity (revenue-neutral at the
+    reference, so an income difference between tariffs comes from behaviour). ``block`` applies
+    the multiplier of each tier from its start hour; with ``all_units`` the tier the month
+    reaches prices all of the month's hours (the seed article's 使用越多,单位时间租金越低), which
+    makes the rent drop when a threshold is passed: a lessee just below one gains by working
+    more. ``floor_share``: the month's rent is at least this share of the annuity.
+    """
+
+    kind: Literal["fixed", "linear", "block"]
+    base_share: float = Field(default=0.4, ge=0, le=1, description="free parameter, 0-1")
     reference_hours_per_month: float = Field(default=125, gt=0)
-    tiers: tuple[tuple[float, float], ...] = ((0, 1.0), (150, 0.85), (250, 0.7))
+    tiers: tuple[tuple[float, float], ...] = ((0, 1.0),)
+    all_units: bool = True
+    floor_share: float = Field(default=0.0, ge=0, le=1, description="free parameter, 0-1")
 
     @field_validator("tiers")
     @classmethod
@@ -210,6 +242,13 @@ class UsagePricing(Frozen):
         if not ok or any(m <= 0 for _, m in tiers):
             raise ValueError("tiers must start at 0 hours, rise strictly, and have rates > 0")
         return tiers
+
+
+DEFAULT_TARIFFS = {
+    "fixed": TariffShape(kind="fixed", base_share=1.0),
+    "linear": TariffShape(kind="linear"),
+    "block": TariffShape(kind="block", tiers=((0, 1.0), (150, 0.85), (250, 0.7))),
+}
 
 
 class TelemetryConfig(Frozen):
@@ -242,23 +281,28 @@ class BankPolicy(Frozen):
     restructure_max: int = Field(default=1, ge=0)
     restructure_spread_months: int = Field(default=6, ge=1)
     restructure_blocked_by: tuple[RuleName, ...] = ("geofence", "fuel_rate")
+    remote_lock: bool = Field(
+        default=True, description="the product can lock a machine remotely (telemetry only)"
+    )
     lock_after_days: int = Field(default=45, ge=1)
     lock_on_geofence_in_arrears: bool = True
     lock_to_repossess_days: int = Field(default=30, ge=1)
     repossess_days_with_gps: int = Field(default=7, ge=0)
     repossess_days_without_gps: int = Field(default=45, ge=0)
     locate_probability_with_gps: float = Field(default=0.98, ge=0, le=1)
-    locate_probability_without_gps: float = Field(default=0.9, ge=0, le=1)
     locate_probability_relocated_without_gps: float = Field(default=0.4, ge=0, le=1)
-    resale_haircut: float = Field(default=0.25, ge=0, le=1)
+    resale_haircut: float = Field(default=0.25, ge=0, le=1, description="free, 0.1-0.4")
     repossession_cost_cny: float = Field(default=20_000, ge=0)
+    resale_days: int = Field(
+        default=60, ge=0, le=365, description="time to sell a repossessed machine (free, 30-180)"
+    )
     release_delay_days: int = Field(default=30, ge=0)
 
 
 class ModeConfig(Frozen):
     """What a mode changes: pricing and how the bank observes the devices."""
 
-    pricing: Literal["usage", "fixed"]
+    pricing: str = Field(description="name of a tariff under `tariffs`")
     monitoring: Literal["telemetry", "inspection"]
 
 
@@ -269,20 +313,25 @@ class EquipmentLeasingConfig(Frozen):
     demand: DemandConfig = DemandConfig()
     lessee: LesseeConfig = LesseeConfig()
     lease: LeaseConfig = LeaseConfig()
-    usage_pricing: UsagePricing = UsagePricing()
+    tariffs: dict[str, TariffShape] = Field(default_factory=lambda: dict(DEFAULT_TARIFFS))
     telemetry: TelemetryConfig = TelemetryConfig()
     inspection: InspectionConfig = InspectionConfig()
     bank: BankPolicy = BankPolicy()
-    innovated: ModeConfig = ModeConfig(pricing="usage", monitoring="telemetry")
+    innovated: ModeConfig = ModeConfig(pricing="block", monitoring="telemetry")
     traditional: ModeConfig = ModeConfig(pricing="fixed", monitoring="inspection")
 
     @model_validator(mode="after")
     def _usage_needs_meters(self) -> Self:
         for name in ("innovated", "traditional"):
             mode: ModeConfig = getattr(self, name)
-            if mode.pricing == "usage" and mode.monitoring != "telemetry":
+            if mode.pricing not in self.tariffs:
                 raise ValueError(
-                    f"{name}.pricing: 'usage' needs {name}.monitoring: 'telemetry' "
-                    "(usage rent is billed on the hours the sensors meter)"
+                    f"{name}.pricing: {mode.pricing!r} is not a tariff (have {sorted(self.tariffs)})"
+                )
+            usage = self.tariffs[mode.pricing].kind != "fixed"
+            if usage and mode.monitoring != "telemetry":
+                raise ValueError(
+                    f"{name}.pricing: usage tariff {mode.pricing!r} needs {name}.monitoring: "
+                    "'telemetry' (usage rent is billed on the hours the sensors meter)"
                 )
         return self

@@ -1,15 +1,16 @@
-"""Rent: fixed monthly annuity, or base + per-hour tiers (more use → lower unit rent).
+"""Rent: a tariff shape from the scenario (fixed, linear usage, declining block) → monthly rent.
 
-The usage tariff is revenue-neutral by construction: at the reference hours per month it
-charges exactly the fixed annuity, so any income difference between modes comes from
-behaviour (usage, defaults, recoveries), not from a priced-in markup.
+Usage tariffs are revenue-neutral by construction: at the reference hours per month they charge
+exactly the fixed annuity, so any income difference between tariffs comes from behaviour (hours,
+take-up, defaults, recoveries), not from a priced-in markup. What a lessee responds to is
+:meth:`Tariff.job_rent_cny`: the extra rent a job of some hours adds to the month's bill.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from agents.equipment_leasing.schema import LeaseConfig, UsagePricing
+from agents.equipment_leasing.schema import LeaseConfig, TariffShape
 
 
 def annuity_cny(principal_cny: np.ndarray, rate_annual: float, months: int) -> np.ndarray:
@@ -24,37 +25,57 @@ class Tariff:
     """Monthly rent as a function of the month's engine hours (vectorised over devices).
 
     Args:
-        pricing: ``"usage"`` or ``"fixed"``.
-        usage: the usage tariff's shape.
+        shape: the tariff's data (kind, base share, tiers, floor).
+        name: the tariff's name in the scenario.
     """
 
-    def __init__(self, pricing: str, usage: UsagePricing) -> None:
-        self.pricing = pricing
-        self.base_share = usage.base_share if pricing == "usage" else 1.0
-        self.starts = np.array([start for start, _ in usage.tiers], dtype=float)
-        self.multipliers = np.array([m for _, m in usage.tiers], dtype=float)
-        self.reference_units = float(self._units(np.array([usage.reference_hours_per_month]))[0])
+    def __init__(self, shape: TariffShape, name: str = "") -> None:
+        self.shape, self.name, self.kind = shape, name, shape.kind
+        self.base_share = 1.0 if shape.kind == "fixed" else shape.base_share
+        tiers = shape.tiers if shape.kind == "block" else ((0.0, 1.0),)
+        self.starts = np.array([start for start, _ in tiers], dtype=float)
+        self.multipliers = np.array([m for _, m in tiers], dtype=float)
+        self.reference_units = float(self._units(np.array([shape.reference_hours_per_month]))[0])
+
+    @property
+    def is_usage(self) -> bool:
+        """Whether the rent depends on metered hours."""
+        return self.kind != "fixed"
 
     def _units(self, hours: np.ndarray) -> np.ndarray:
-        """Tier-weighted hours: Σ multiplier × hours falling in each tier."""
+        """Priced hours: all-units blocks price every hour at the reached tier's multiplier,
+        incremental blocks Σ multiplier × hours falling in each tier."""
+        hours = np.asarray(hours, dtype=float)
+        if self.shape.all_units:
+            tier = np.searchsorted(self.starts, hours, side="right") - 1
+            return hours * self.multipliers[tier]
         ends = np.append(self.starts[1:], np.inf)
         in_tier = np.clip(hours[:, None] - self.starts[None, :], 0, (ends - self.starts)[None, :])
         return in_tier @ self.multipliers
 
     def rent_cny(self, annuity: np.ndarray, hours: np.ndarray) -> np.ndarray:
         """Rent of a month with ``hours`` engine hours for leases of monthly ``annuity``."""
-        if self.pricing == "fixed":
-            return annuity.copy()
+        if not self.is_usage:
+            return np.asarray(annuity, dtype=float).copy()
         per_unit = (1 - self.base_share) * annuity / self.reference_units
-        return self.base_share * annuity + per_unit * self._units(hours)
+        rent = self.base_share * annuity + per_unit * self._units(hours)
+        return np.maximum(rent, self.shape.floor_share * annuity)
+
+    def job_rent_cny(
+        self, annuity: np.ndarray, month_hours: np.ndarray, job_hours: np.ndarray | float
+    ) -> np.ndarray:
+        """Extra rent of ``job_hours`` more when the month will otherwise end at ``month_hours``.
+
+        0 under fixed rent; negative when the job lifts the month over an all-units threshold.
+        """
+        if not self.is_usage:
+            return np.zeros_like(np.asarray(annuity, dtype=float))
+        more = np.asarray(month_hours, dtype=float) + job_hours
+        return self.rent_cny(annuity, more) - self.rent_cny(annuity, month_hours)
 
     def marginal_cny_per_hour(self, annuity: np.ndarray, hours: np.ndarray) -> np.ndarray:
         """Rent of one more engine hour after ``hours`` this month (0 for fixed rent)."""
-        if self.pricing == "fixed":
-            return np.zeros_like(annuity)
-        tier = np.searchsorted(self.starts, hours, side="right") - 1
-        per_unit = (1 - self.base_share) * annuity / self.reference_units
-        return per_unit * self.multipliers[tier]
+        return self.job_rent_cny(annuity, hours, 1.0)
 
 
 def lease_annuity_cny(price_cny: np.ndarray, lease: LeaseConfig) -> np.ndarray:

@@ -13,7 +13,7 @@ from agents.equipment_leasing.lessees import Lessee
 from agents.equipment_leasing.model import EquipmentLeasingModel
 from agents.equipment_leasing.operations import draw_day
 from agents.equipment_leasing.population import build_devices
-from agents.equipment_leasing.schema import EquipmentLeasingConfig, UsagePricing
+from agents.equipment_leasing.schema import DEFAULT_TARIFFS, EquipmentLeasingConfig, TariffShape
 from agents.equipment_leasing.tariffs import Tariff, annuity_cny, lease_annuity_cny
 from products.telemetry.fake import InMemoryTelemetry
 from products.telemetry.inspection import InspectionTelemetry
@@ -62,8 +62,8 @@ def test_annuity_repays_the_principal() -> None:
 
 
 def test_usage_rent_is_revenue_neutral_at_reference_hours_and_cheaper_per_hour_above() -> None:
-    usage = UsagePricing()
-    tariff = Tariff("usage", usage)
+    usage = TariffShape(kind="block", tiers=((0, 1.0), (150, 0.85), (250, 0.7)), all_units=False)
+    tariff = Tariff(usage)
     annuity = np.full(5, 20_000.0)
     hours = np.array([0.0, 60.0, usage.reference_hours_per_month, 200.0, 400.0])
     rent = tariff.rent_cny(annuity, hours)
@@ -71,8 +71,12 @@ def test_usage_rent_is_revenue_neutral_at_reference_hours_and_cheaper_per_hour_a
     assert rent[0] == pytest.approx(usage.base_share * 20_000.0)
     assert np.all(np.diff(rent) > 0)
     per_hour = tariff.marginal_cny_per_hour(annuity, hours)
-    assert per_hour[0] == per_hour[2] > per_hour[3] > per_hour[4]
-    fixed = Tariff("fixed", usage)
+    assert per_hour[0] == pytest.approx(per_hour[2])
+    assert per_hour[2] > per_hour[3] > per_hour[4]
+    for name in ("linear", "block"):
+        neutral = Tariff(DEFAULT_TARIFFS[name]).rent_cny(annuity[:1], np.array([125.0]))
+        assert neutral[0] == pytest.approx(20_000.0)
+    fixed = Tariff(DEFAULT_TARIFFS["fixed"])
     assert np.all(fixed.rent_cny(annuity, hours) == 20_000.0)
     assert np.all(fixed.marginal_cny_per_hour(annuity, hours) == 0.0)
 
@@ -215,10 +219,10 @@ def test_config_errors_name_the_key_the_value_and_the_rule() -> None:
             }
         )
     with pytest.raises(ValidationError, match="tiers"):
-        UsagePricing(tiers=((10, 1.0),))
+        TariffShape(kind="block", tiers=((10, 1.0),))
     with pytest.raises(ValidationError, match="usage rent is billed on the hours"):
         EquipmentLeasingConfig.model_validate(
-            {"traditional": {"pricing": "usage", "monitoring": "inspection"}}
+            {"traditional": {"pricing": "block", "monitoring": "inspection"}}
         )
     with pytest.raises(ValidationError, match="broker_url"):
         EquipmentLeasingConfig.model_validate({"telemetry": {"broker_url": "http://x"}})

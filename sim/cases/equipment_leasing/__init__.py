@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from agents.equipment_leasing.population import build_devices
 from sim.cases.base import CaseContext
-from sim.cases.equipment_leasing.kpis import LeasingKpis
+from sim.cases.equipment_leasing.kpis import CASE, GLOSSARY, LeasingKpis
 from sim.cases.equipment_leasing.report import record_claims
 from sim.cases.equipment_leasing.wiring import run_mode
 
 
 def run(ctx: CaseContext) -> None:
     """Run every configured mode on the same fleet and streams; record KPIs and claims."""
+    ctx.recorder.define(CASE, GLOSSARY)
     devices = build_devices(ctx.case, ctx.seeds.child("population"))
     results: dict[str, LeasingKpis] = {}
     for mode in ctx.config.modes:

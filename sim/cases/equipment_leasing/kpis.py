@@ -1,5 +1,7 @@
 """Case 3's KPI collector: monthly series and run totals, from the model's events only.
 
+Every KPI is defined once, in :data:`GLOSSARY` (the report's glossary and the case-3 section of
+docs/glossary.md carry the same text); the names mean the same in both modes.
 :class:`LeasingKpis` subscribes to one mode's bus. It counts the bank's actions and the alerts
 as they are emitted, closes a month on each :class:`~agents.equipment_leasing.events.MonthEnd`
 snapshot, and records the run totals when the wiring hands it the telemetry port's counters at
@@ -20,6 +22,7 @@ from agents.equipment_leasing.events import (
     MonthEnd,
     NewLease,
     RemoteLock,
+    RepaymentChoice,
     Repossession,
     Restructure,
 )
@@ -32,7 +35,65 @@ from sim.recorder import Recorder
 
 CASE = "equipment_leasing"
 RISK_RULES = tuple(r for r in RULES if r != "idle")
-MONTH_SERIES = ("utilisation", "rental_income_cny", "defaults", "alerts", "active_leases")
+MONTH_SERIES = (
+    "utilisation",
+    "fleet_utilisation",
+    "rental_income_cny",
+    "defaults",
+    "alerts",
+    "active_leases",
+)
+DAYS_PER_YEAR = 365.0
+
+GLOSSARY: dict[str, str] = {
+    "utilisation": "productive engine hours (engine hours less idling) / available shift hours "
+    "of the machines on a running lease (fleet.available_hours_per_day per lease-day)",
+    "fleet_utilisation": "productive engine hours / available shift hours of the whole fleet, "
+    "machines in recovery and in the yard included",
+    "engine_hours_per_device_month": "engine hours (idling included) per fleet slot and month",
+    "rental_income_cny": "rent received from lessees over the run (CNY)",
+    "rent_billed_cny": "rent billed over the run (CNY)",
+    "leases": "leases that ran in the run: those running at the start, renewals at maturity and "
+    "new leases of repossessed machines",
+    "lease_years": "running leases summed over the run's days / 365",
+    "defaults": "leases ended by the lessor for non-payment (days past due over the threshold, "
+    "a lock left unpaid, a machine out of region in arrears)",
+    "default_rate": "defaults per lease-year (annualised: defaults / lease_years)",
+    "default_share": "defaults / leases",
+    "exposure_cny": "outstanding financed principal plus arrears of the defaulted leases at "
+    "default (CNY)",
+    "recovered_cny": "net used-equipment value recovered from resolved defaults (0 for a machine "
+    "lost) plus the expected recovery of defaults still in recovery at the end (CNY)",
+    "lgd": "loss given default over all defaults: 1 - recovered_cny / exposure_cny (defaults "
+    "still in recovery at their expected recovery)",
+    "lgd_resolved": "loss given default over the defaults whose repossession ended in the run: "
+    "1 - recovered / exposure of those",
+    "recovery_rate": "1 - lgd (all defaults)",
+    "credit_losses_cny": "exposure_cny - recovered_cny",
+    "bank_costs_cny": "calls, repossession costs and site inspections (CNY)",
+    "net_income_cny": "rental_income_cny - bank_costs_cny - credit_losses_cny",
+    "repayment_stops": "monthly choices of lessees in difficulty to stop paying",
+    "repayment_partly": "monthly choices of lessees in difficulty to pay only the bills about to "
+    "cross the lessor's next trigger",
+    "calls": "calls of the lessor to lessees on idle-type alerts",
+    "restructures": "arrears deferred over the next months",
+    "remote_locks": "machines locked remotely (telemetry mode with bank.remote_lock only)",
+    "repossessions": "repossessions that found the machine",
+    "devices_lost": "repossessions that did not find the machine (moved away undetected)",
+    "matured": "leases that reached the end of their tenor",
+    "messages_handled": "telemetry batches the monitor handled (telemetry mode only)",
+    "readings_handled": "hourly readings the monitor (or the inspectors) handled",
+    "messages_rejected": "telemetry batches the monitor rejected",
+    "inspections": "site-inspection visits (inspection mode)",
+    "alert_precision": "share of leases with an alert of any rule that then defaulted",
+    "alert_recall": "share of defaulted leases alerted before the default",
+    "alert_lead_time_days": "mean days from a lease's first alert to its default",
+    "risk_alert_precision": "alert_precision counting the risk rules only (all but idle)",
+    "risk_alert_recall": "alert_recall counting the risk rules only",
+    "risk_alert_lead_time_days": "alert_lead_time_days counting the risk rules only",
+    "active_leases": "running leases, mean over the month's days (monthly series)",
+    "alerts": "alerts the lessor read (monthly series; alerts_<rule> per rule in totals)",
+}
 MONTH_SUMS = tuple(f.name for f in fields(MonthEnd) if f.name not in ("t_hours", "month"))
 ACTION_COUNTS = ("calls", "restructures", "remote_locks", "repossessions", "devices_lost")
 
@@ -66,6 +127,8 @@ class LeasingKpis:
         self.money: defaultdict[str, float] = defaultdict(float)
         self.outcomes: dict[tuple[int, int], LeaseOutcome] = {}
         self._month: Counter[str] = Counter()
+        #: defaults still in recovery, by device: (exposure, expected recovery)
+        self._open: dict[str, tuple[float, float]] = {}
 
     def subscribe(self, bus: EventBus) -> None:
         """Listen to the events of one mode's model."""
@@ -74,6 +137,7 @@ class LeasingKpis:
         bus.subscribe(lambda e: self.counts.update(("restructures",)), Restructure)
         bus.subscribe(lambda e: self.counts.update(("remote_locks",)), RemoteLock)
         bus.subscribe(self._default, Default)
+        bus.subscribe(self._choice, RepaymentChoice)
         bus.subscribe(self._repossession, Repossession)
         bus.subscribe(lambda e: self.counts.update(("new_leases",)), NewLease)
         bus.subscribe(self._month_end, MonthEnd)
@@ -89,14 +153,21 @@ class LeasingKpis:
         self.counts["calls"] += 1
         self.money["call_costs_cny"] += e.cost_cny
 
+    def _choice(self, e: RepaymentChoice) -> None:
+        if e.choice in ("stop", "partly"):
+            self.counts[f"repayment_{e.choice}" + ("s" if e.choice == "stop" else "")] += 1
+
     def _default(self, e: Default) -> None:
         self.money["exposure_cny"] += e.amount
+        self._open[e.agent] = (e.amount, e.expected_recovery_cny)
         self.counts["defaults"] += 1
         self._month["defaults"] += 1
         outcome = self.outcomes.setdefault((e.slot, e.lease_no), LeaseOutcome())
         outcome.default_day = int(e.t_hours // HOURS_PER_DAY)
 
     def _repossession(self, e: Repossession) -> None:
+        self._open.pop(e.agent, None)
+        self.money["resolved_exposure_cny"] += e.exposure_cny
         self.money["recovered_cny"] += e.amount
         self.money["repossession_costs_cny"] += e.cost_cny
         self.counts["repossessions" if e.located else "devices_lost"] += 1
@@ -104,7 +175,8 @@ class LeasingKpis:
     def _month_end(self, m: MonthEnd) -> None:
         """Record the month that just ended."""
         values = {
-            "utilisation": m.productive_hours / max(m.available_hours, 1.0),
+            "utilisation": m.productive_hours / max(m.leased_available_hours, 1.0),
+            "fleet_utilisation": m.productive_hours / max(m.available_hours, 1.0),
             "rental_income_cny": m.rental_income_cny,
             "defaults": self._month["defaults"],
             "alerts": self._month["alerts"],
@@ -120,28 +192,45 @@ class LeasingKpis:
 
     def finish(self, stats: TelemetryStats) -> None:
         """Whole-run KPIs → ``summary.json`` as ``equipment_leasing.<mode>.<name>``."""
-        s, n = self.sums, self.cfg.fleet.devices
-        exposure = self.money["exposure_cny"]
-        recovery = self.money["recovered_cny"] / exposure if exposure else float("nan")
+        s, n, money = self.sums, self.cfg.fleet.devices, self.money
+        exposure = money["exposure_cny"]
+        expected_open = sum(expected for _, expected in self._open.values())
+        recovered = money["recovered_cny"] + expected_open
+        resolved = money["resolved_exposure_cny"]
+        nan = float("nan")
         months = max(len(self.monthly["utilisation"]), 1)
+        lease_years = s["active_leases_days"] / DAYS_PER_YEAR
+        leases = n + s["matured"] + self.counts["new_leases"]
+        bank_costs = self._bank_costs(stats)
+        credit_losses = exposure - recovered
         totals: dict[str, float] = {
-            "utilisation": s["productive_hours"] / max(s["available_hours"], 1.0),
+            "utilisation": s["productive_hours"] / max(s["leased_available_hours"], 1.0),
+            "fleet_utilisation": s["productive_hours"] / max(s["available_hours"], 1.0),
             "engine_hours_per_device_month": s["engine_hours"] / n / months,
             "rental_income_cny": s["rental_income_cny"],
             "rent_billed_cny": s["rent_billed_cny"],
-            "leases": n + s["matured"] + self.counts["new_leases"],
+            "leases": leases,
+            "lease_years": lease_years,
             "defaults": self.counts["defaults"],
-            "recovery_rate": recovery,
-            "lgd": 1 - recovery if exposure else float("nan"),
+            "default_rate": self.counts["defaults"] / lease_years if lease_years else nan,
+            "default_share": self.counts["defaults"] / leases,
+            "exposure_cny": exposure,
+            "recovered_cny": recovered,
+            "lgd": 1 - recovered / exposure if exposure else nan,
+            "lgd_resolved": 1 - money["recovered_cny"] / resolved if resolved else nan,
+            "recovery_rate": recovered / exposure if exposure else nan,
+            "credit_losses_cny": credit_losses,
+            "bank_costs_cny": bank_costs,
+            "net_income_cny": s["rental_income_cny"] - bank_costs - credit_losses,
+            "repayment_stops": self.counts["repayment_stops"],
+            "repayment_partly": self.counts["repayment_partly"],
             "messages_handled": stats.batches_handled if self.telemetry else 0,
             "readings_handled": stats.readings_handled,
             "messages_rejected": stats.rejected_total,
             "inspections": stats.observations,
-            "bank_costs_cny": self._bank_costs(stats),
             **self.alert_quality(RULES, "alert_"),
             **self.alert_quality(RISK_RULES, "risk_alert_"),
         }
-        totals["default_rate"] = totals["defaults"] / totals["leases"]
         for key in ACTION_COUNTS:
             totals[key] = self.counts[key]
         totals["matured"] = s["matured"]

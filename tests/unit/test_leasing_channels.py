@@ -1,0 +1,199 @@
+"""Case 3 behaviour channels on scripted lessees: price response, repayment, recovery, KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from agents.equipment_leasing.book import PARTLY, PAY, REPOSSESSING, STOP, YARD
+from agents.equipment_leasing.events import Default, MonthEnd, Repossession
+from agents.equipment_leasing.operations import draw_day
+from agents.equipment_leasing.repayment import RepaymentDecision
+from agents.equipment_leasing.schema import DEFAULT_TARIFFS, EquipmentLeasingConfig
+from agents.equipment_leasing.tariffs import Tariff
+from products.telemetry.port import TelemetryStats
+from sim.cases.equipment_leasing.kpis import GLOSSARY, LeasingKpis
+from sim.recorder import Recorder
+from tests.unit.test_leasing import FIXED, USAGE, market, small
+
+
+def cfg_with(**sections: object) -> EquipmentLeasingConfig:
+    return EquipmentLeasingConfig.model_validate({"fleet": {"devices": 4}, **sections})
+
+
+# --- (1) price response -----------------------------------------------------------------------
+
+
+def test_block_tariff_drops_the_bill_at_a_threshold_and_linear_does_not() -> None:
+    annuity = np.array([20_000.0])
+    block, linear = Tariff(DEFAULT_TARIFFS["block"]), Tariff(DEFAULT_TARIFFS["linear"])
+    assert block.job_rent_cny(annuity, np.array([146.0]), 6.0)[0] < 0  # 152 h: tier 0.85
+    assert block.job_rent_cny(annuity, np.array([100.0]), 6.0)[0] > 0
+    assert linear.job_rent_cny(annuity, np.array([146.0]), 6.0)[0] > 0
+    assert Tariff(DEFAULT_TARIFFS["fixed"]).job_rent_cny(annuity, np.array([146.0]), 6.0)[0] == 0
+
+
+def test_a_lessee_at_a_tier_threshold_takes_the_extra_job() -> None:
+    """Same thin spot job (margin at the bottom of its range): taken near the threshold under the
+    block tariff, refused under the linear tariff and far from the threshold; always under fixed."""
+    decisions = {}
+    for pricing, month_end in (("block", 146.0), ("block", 100.0), ("linear", 146.0)):
+        cfg = cfg_with(innovated={"pricing": pricing, "monitoring": "telemetry"})
+        m = market(cfg, USAGE)
+        draws = draw_day(np.random.default_rng(0), 4)
+        draws.u["spot"][:] = 0.0  # offered
+        draws.u["spot_margin"][:] = 0.0  # margin at the low end: 20 CNY/h
+        hours = np.full(4, month_end)
+        decisions[(pricing, month_end)] = m.ops.spot_accepted(draws, 1.0, 6.0, hours)
+    assert decisions[("block", 146.0)].all()
+    assert not decisions[("block", 100.0)].any()
+    assert not decisions[("linear", 146.0)].any()
+    m = market(small(4), FIXED)
+    draws = draw_day(np.random.default_rng(0), 4)
+    draws.u["spot"][:], draws.u["spot_margin"][:] = 0.0, 0.0
+    assert m.ops.spot_accepted(draws, 1.0, 6.0, np.full(4, 100.0)).all()
+
+
+# --- (4) repayment incentive ------------------------------------------------------------------
+
+
+def _in_difficulty(m, hours: np.ndarray | float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    m.book.cash[:] = 0.0
+    m.book.unpaid[:, 0] = m.book.annuity
+    return np.broadcast_to(np.asarray(hours, dtype=float), (m.book.n,)).copy()
+
+
+def _hours_for_margin(m, share_of_rent: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Daily hours at which each slot's machine earns ``share_of_rent`` x its rent a month."""
+    zero = m.repayment.margin_cny_per_month(m.book, np.zeros(m.book.n))
+    per_hour = m.repayment.margin_cny_per_month(m.book, np.ones(m.book.n)) - zero
+    return np.asarray((share_of_rent * m.book.annuity - zero) / per_hour)
+
+
+def test_a_lessee_who_fears_a_lock_pays_and_one_who_does_not_stops() -> None:
+    with_lock = market(cfg_with(bank={"remote_lock": True}), USAGE)
+    without = market(cfg_with(bank={"remote_lock": False}), USAGE)
+    traditional = market(cfg_with(), FIXED)
+    # a slack machine: it earns 30% of its rent, so repossession alone does not deter
+    hours = _hours_for_margin(with_lock, 0.3)
+    stance = {}
+    for name, m in (("lock", with_lock), ("no_lock", without), ("inspection", traditional)):
+        daily = _in_difficulty(m, hours)
+        assert m.repayment.in_difficulty(m.book, daily).all()
+        stance[name] = m.repayment.choose(m.book, daily)
+    assert (stance["lock"] == PARTLY).all()
+    assert (stance["no_lock"] == STOP).all() and (stance["inspection"] == STOP).all()
+
+
+def test_a_busy_lessee_keeps_paying_without_a_lock_too() -> None:
+    m = market(cfg_with(bank={"remote_lock": False}), USAGE)
+    daily = _in_difficulty(m, 0.0) + _hours_for_margin(m, 2.0)
+    assert (m.repayment.choose(m.book, daily) == PARTLY).all()
+    m.book.cash[:] = 1e7  # not in difficulty
+    assert (m.repayment.choose(m.book, daily) == PAY).all()
+
+
+def test_partly_pays_the_bills_near_the_trigger_stop_pays_nothing() -> None:
+    m = market(small(4), USAGE)
+    lock = RepaymentDecision(m.cfg, telemetry=True)
+    assert lock.partly_days == m.cfg.bank.lock_after_days - m.cfg.lessee.repayment.safety_days
+    book = m.book
+    day = 100
+    book.month_start_days[0], book.month_start_days[1] = day - 40, day - 5
+    book.unpaid[:, 0], book.unpaid[:, 1] = 1000.0, 2000.0
+    book.cash[:] = 1e6
+    book.receivables[:] = 0.0
+    book.partly_days = lock.partly_days
+    book.stance[:] = [PAY, PARTLY, STOP, PARTLY]
+    paid = book.receive_and_pay(day, np.zeros(4))
+    np.testing.assert_allclose(paid, [3000.0, 1000.0, 0.0, 1000.0])
+
+
+def test_stopping_lessees_only_may_move_the_machine_away() -> None:
+    m = market(small(4), FIXED)
+    m.book.stance[:] = [PAY, PARTLY, STOP, PAY]
+    dpd = np.array([20, 20, 20, 200])
+    assert m.ops.defaulting(dpd).tolist() == [False, False, True, True]
+
+
+# --- (5) recovery ------------------------------------------------------------------------------
+
+
+def test_a_machine_on_site_is_always_found_and_valued_at_its_used_price() -> None:
+    cfg = cfg_with(bank={"repossess_days_without_gps": 2, "restructure_max": 0})
+    m = market(cfg, FIXED)
+    draws = draw_day(np.random.default_rng(0), 4)
+    draws.u["locate"][:] = 0.999  # unlucky draws: still found, the machine never moved
+    m.book.unpaid[1, 0], m.book.cash[1] = 1e5, -1e9
+    m.book.month_start_days[0] = -91
+    m.bank.act(0, m.book.days_past_due(0), draws)
+    assert m.book.status[1] == REPOSSESSING
+    (default,) = (e for e in m.events if isinstance(e, Default))
+    for day in (1, 2):
+        m.bank.act(day, m.book.days_past_due(day), draws)
+    assert m.book.status[1] == YARD
+    (rep,) = (e for e in m.events if isinstance(e, Repossession))
+    p = cfg.bank
+    # repossessed on day 1
+    sale = m.book.value_cny(1, 1 + p.resale_days) * (1 - p.resale_haircut)
+    discount = (1 + cfg.lease.finance_rate_annual) ** (-p.resale_days / 365)
+    expected = min(sale * discount - p.repossession_cost_cny, default.amount)
+    assert rep.located and rep.amount == pytest.approx(expected)
+    assert default.expected_recovery_cny == pytest.approx(expected)
+
+
+def test_a_machine_moved_away_is_found_by_gps_and_by_luck_without() -> None:
+    m_gps, m_paper = market(small(4), USAGE), market(small(4), FIXED)
+    for m in (m_gps, m_paper):
+        m.book.relocated[2] = True
+    p = m_gps.cfg.bank
+    assert m_gps.bank._locate_probability(2) == p.locate_probability_with_gps
+    assert m_paper.bank._locate_probability(2) == p.locate_probability_relocated_without_gps
+    assert m_paper.bank._locate_probability(0) == 1.0
+
+
+def _collector() -> LeasingKpis:
+    rec = Recorder(__import__("pathlib").Path("/tmp"), dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    return LeasingKpis(rec, "traditional", cfg_with(), telemetry=False)
+
+
+def test_lgd_counts_open_defaults_at_expected_recovery_and_resolved_ones_apart() -> None:
+    k = _collector()
+    common = {"reason": "default_90_days", "lease_no": 0}
+    k._default(
+        Default(t_hours=0, agent="A", amount=100.0, slot=0, expected_recovery_cny=80, **common)
+    )
+    k._default(
+        Default(t_hours=0, agent="B", amount=100.0, slot=1, expected_recovery_cny=60, **common)
+    )
+    k._repossession(
+        Repossession(t_hours=1, agent="A", amount=70.0, located=True, exposure_cny=100, cost_cny=0)
+    )
+    k._month_end(
+        MonthEnd(
+            t_hours=24,
+            month=0,
+            productive_hours=30,
+            engine_hours=50,
+            available_hours=100,
+            leased_available_hours=60,
+            rental_income_cny=1000,
+            rent_billed_cny=1000,
+            active_leases_days=365,
+            days=1,
+            matured=0,
+        )
+    )
+    k.finish(TelemetryStats())
+    t = k.totals
+    assert t["lgd_resolved"] == pytest.approx(0.3)
+    assert t["lgd"] == pytest.approx(1 - (70 + 60) / 200)
+    assert t["recovery_rate"] == pytest.approx(1 - t["lgd"])
+    assert t["utilisation"] == pytest.approx(0.5) and t["fleet_utilisation"] == pytest.approx(0.3)
+    assert t["default_rate"] == pytest.approx(2.0)  # 2 defaults over one lease-year
+    assert t["net_income_cny"] == pytest.approx(1000 - t["bank_costs_cny"] - 70)
+    assert set(t) - {k for k in t if k.startswith("alert")} <= set(GLOSSARY) | {
+        "alert_precision",
+    }
