@@ -128,37 +128,67 @@ class LendingDesk:
         if idx.size == 0:
             return
         data, rule = idx[self.data_path[idx]], idx[~self.data_path[idx]]
-        limits = np.concatenate([self._data_limits(data), self._rule_limits(day, rule)])
+        data_lines, data_binding = self._data_limits(data)
+        rule_lines, rule_binding = self._rule_limits(day, rule)
+        limits = np.concatenate([data_lines, rule_lines])
+        binding = np.concatenate([data_binding, rule_binding])
         order = np.concatenate([data, rule])
         approved = limits > 0
         self._open(day, order[approved], limits[approved])
         t_hours = day * HOURS_PER_DAY
-        for i, limit in zip(order, limits, strict=True):
-            kind = Approval if limit > 0 else Rejection
+        for i, limit, why in zip(order, limits, binding, strict=True):
             pd = float(self.decision_pd[i])
-            self.emit(kind(t_hours=t_hours, agent=int(i), amount=float(limit), pd=pd))
+            if limit > 0:
+                self.emit(
+                    Approval(t_hours=t_hours, agent=int(i), amount=float(limit), pd=pd, binding=why)
+                )
+            else:
+                self.emit(Rejection(t_hours=t_hours, agent=int(i), amount=0.0, pd=pd))
 
-    def _data_limits(self, idx: np.ndarray) -> np.ndarray:
+    def requested_cny(self, idx: np.ndarray) -> np.ndarray:
+        """The line merchants ``idx`` ask for (``behaviour.request_sales_months`` of sales)."""
+        months = self.cfg.behaviour.request_sales_months
+        if months is None:
+            return np.full(idx.size, np.inf)
+        return months * self.pop.monthly_sales_cny(idx)
+
+    def _capped(
+        self, line: np.ndarray, idx: np.ndarray, step: float, why: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Grant at most the request (rounded down to ``step``); name the binding term."""
+        request = np.floor(self.requested_cny(idx) / step) * step
+        asked = request < line
+        return np.where(asked, request, line), np.where(asked, "request", why)
+
+    def _data_limits(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if idx.size == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0, dtype=object)
         pd = self.data_pd[idx]
         self.decision_pd[idx] = pd
-        return self.policy.limit_cny(pd, self.pop.monthly_sales_cny(idx))
+        line = self.policy.limit_cny(pd, self.pop.monthly_sales_cny(idx))
+        why = np.where(line >= self.policy.max_limit_cny, "maximum", "policy").astype(object)
+        line, why = self._capped(line, idx, self.policy.limit_step_cny, why)
+        return np.where(line >= self.policy.min_limit_cny, line, 0.0), why
 
-    def _rule_limits(self, day: int, idx: np.ndarray) -> np.ndarray:
+    def _rule_limits(self, day: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if idx.size == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0, dtype=object)
         frame = branch_features(self.pop, idx, day, self.drivers)
         self.decision_pd[idx] = self.rule.score(frame)
-        self.secured[idx] = frame["collateral_value_cny"].to_numpy() > 0
-        limit, rounded = self._rule_line(frame)
-        return np.where(limit >= self.rule.min_limit_cny, rounded, 0.0)
+        self.secured[idx] = self.rule.secured_line_cny(frame) > 0
+        line, why = self._rule_line(frame, idx)
+        return np.where(line >= self.rule.min_limit_cny, line, 0.0), why
 
-    def _rule_line(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """The rule's line capped at the maximum, and rounded down to ``limit_step_cny``."""
+    def _rule_line(self, frame: pd.DataFrame, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rule's line capped at the maximum and the request, rounded down to
+        ``limit_step_cny``, and the term that binds it."""
         t = self.rule
-        limit = np.minimum(t.limit_cny(frame), t.max_limit_cny)
-        return limit, np.floor(limit / t.limit_step_cny) * t.limit_step_cny
+        raw = t.limit_cny(frame)
+        collateral = t.secured_line_cny(frame)
+        why = np.where((collateral > 0) & (raw >= collateral), "collateral", "statements")
+        why = np.where(raw >= t.max_limit_cny, "maximum", why).astype(object)
+        line = np.floor(np.minimum(raw, t.max_limit_cny) / t.limit_step_cny) * t.limit_step_cny
+        return self._capped(line, idx, t.limit_step_cny, why)
 
     def _open(self, day: int, idx: np.ndarray, limit_cny: np.ndarray) -> None:
         if idx.size == 0:
@@ -188,9 +218,11 @@ class LendingDesk:
 
     def _recovery_fen(self, day: int, idx: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         unsecured = amounts * self.cfg.innovated.recovery_rate
-        index = self.drivers.property_index[self.drivers.row(day)][self.pop.traits.region[idx]]
-        collateral = self.pop.traits.collateral_value_cny[idx] * index * FEN
-        secured = np.minimum(amounts, collateral * (1 - self.cfg.traditional.collateral_haircut))
+        t = self.pop.traits
+        index = self.drivers.property_index[self.drivers.row(day)][t.region[idx]]
+        sale = t.collateral_value_cny[idx] * index * (1 - self.cfg.traditional.collateral_haircut)
+        proceeds = np.maximum(sale - t.mortgage_cny[idx], 0.0) * FEN  # the first lien is paid first
+        secured = np.minimum(amounts, proceeds)
         return np.rint(np.where(self.secured[idx], secured, unsecured)).astype(np.int64)
 
     # ---- month end -------------------------------------------------------------------------
@@ -227,10 +259,10 @@ class LendingDesk:
         idx = np.flatnonzero(due)
         if idx.size == 0:
             return
-        limit, rounded = self._rule_line(branch_features(self.pop, idx, day, self.drivers))
+        line, _ = self._rule_line(branch_features(self.pop, idx, day, self.drivers), idx)
         old = book.limit_fen[idx] / FEN
-        declined = limit < self.rule.min_limit_cny
-        new = np.where(declined, old, rounded)
+        declined = line < self.rule.min_limit_cny
+        new = np.where(declined, old, line)
         self._set_lines(idx, new, declined)
         changes.count(old, new, declined)
         self.next_review[idx] = day + self._review_interval_days

@@ -88,13 +88,19 @@ class Application(Event):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Approval(Event):
-    """A line of ``amount`` CNY is granted; ``pd`` is the score it was decided on."""
+    """A line of ``amount`` CNY is granted; ``pd`` is the score it was decided on.
+
+    ``binding`` names the term that set the line: ``collateral`` (LTV x pledgeable equity),
+    ``statements`` (the statement-revenue cap), ``request`` (what the merchant asked for),
+    ``policy`` (the data-driven line) or ``maximum`` (the product's cap).
+    """
 
     kind: ClassVar[str] = "approval"
     unlogged: ClassVar[frozenset[str]] = frozenset({"pd"})
     agent: int
     amount: float
     pd: float
+    binding: str = "policy"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -2,8 +2,8 @@
 
 Platform features are computed from the observable ring buffers only — sales, refunds,
 ratings, inventory turnover, tenure, category, region — never from latent health or cash.
-Branch features are the appraised collateral (moved by the property index) and the last
-annual statements.
+Branch features are the appraised property (moved by the property index), the mortgage already
+on it and the last annual statements.
 """
 
 from __future__ import annotations
@@ -60,12 +60,13 @@ def platform_features(
 def branch_features(
     pop: MerchantPopulation, idx: np.ndarray, day: int, drivers: MerchantDrivers
 ) -> pd.DataFrame:
-    """Collateral appraisal (today's property index) and last statements of merchants ``idx``."""
+    """Property appraisal (today's index), prior mortgage and last statements of ``idx``."""
     t = pop.traits
     index = drivers.property_index[drivers.row(day)][t.region[idx]]
     return pd.DataFrame(
         {
             "collateral_value_cny": t.collateral_value_cny[idx] * index,
+            "prior_lien_cny": t.mortgage_cny[idx],
             "has_statements": t.has_statements[idx],
             "statement_revenue_cny": t.statement_revenue_cny[idx],
             "statement_margin": t.statement_margin[idx],

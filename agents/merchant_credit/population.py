@@ -10,6 +10,7 @@ before the start (warm-up, training history) see no shocks.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class MerchantTraits:
     avg_ticket_cny: np.ndarray
     consent: np.ndarray
     collateral_value_cny: np.ndarray
+    mortgage_cny: np.ndarray
     has_statements: np.ndarray
     statement_revenue_cny: np.ndarray
     statement_margin: np.ndarray
@@ -63,8 +65,22 @@ class MerchantTraits:
         return DAYS_PER_MONTH * (self.fixed_cost_daily_cny + cogs)
 
 
-def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator) -> MerchantTraits:
-    """Draw ``n`` heterogeneous merchants."""
+def generate_traits(
+    cfg: MerchantCreditConfig,
+    n: int,
+    rng: np.random.Generator,
+    property_rng: np.random.Generator | None = None,
+) -> MerchantTraits:
+    """Draw ``n`` heterogeneous merchants.
+
+    Args:
+        cfg: the case config.
+        n: number of merchants.
+        rng: the traits stream.
+        property_rng: the stream of the existing mortgages (a named stream of the seed tree, so
+            that ``population.mortgage_share_max`` never shifts the other draws); a child of
+            ``rng`` when not given.
+    """
     pop, health = cfg.population, cfg.health
     cats = list(pop.categories.values())
     category = rng.choice(len(cats), size=n, p=[c.share for c in cats])
@@ -78,7 +94,9 @@ def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator)
     fixed = np.maximum(margin * (1 - refund) - pop.net_margin, 0) * expected_sales
     interval = restock_interval_days(cfg)[category]
     true_margin = pop.net_margin + MARGIN_PER_HEALTH * mu
-    return MerchantTraits(
+    property_rng = property_rng if property_rng is not None else rng.spawn(1)[0]
+    mortgage_share = pop.mortgage_share_max * property_rng.random(n)
+    traits = MerchantTraits(
         category=category,
         region=region,
         base_daily_sales_cny=base,
@@ -105,12 +123,14 @@ def generate_traits(cfg: MerchantCreditConfig, n: int, rng: np.random.Generator)
             * np.exp(rng.normal(0, COLLATERAL_SIGMA, n)),
             0.0,
         ),
+        mortgage_cny=np.zeros(n),
         has_statements=rng.random(n) < pop.statements_probability,
         statement_revenue_cny=365
         * expected_sales
         * np.exp(rng.normal(0, STATEMENT_REVENUE_SIGMA, n)),
         statement_margin=true_margin + rng.normal(0, pop.statement_noise, n),
     )
+    return dataclasses.replace(traits, mortgage_cny=mortgage_share * traits.collateral_value_cny)
 
 
 NOVEMBER, SINGLES_DAY = 11, 11

@@ -108,6 +108,15 @@ class PopulationConfig(Frozen):
     collateral_value_sales_months: float = Field(
         default=18, gt=0, description="property value, months of sales (median)"
     )
+    mortgage_share_max: float = Field(
+        default=0.8,
+        ge=0,
+        lt=1,
+        description="existing mortgage on an owned property, share of its value at the start, "
+        "uniform 0..max per owner, fixed in CNY; the branch's combined-LTV rule lends up to "
+        "traditional.ltv x value less it, so a price fall cuts the pledgeable line by more than "
+        "the value; 0 = free and clear (old behaviour)",
+    )
     statements_probability: float = Field(
         default=0.25, ge=0, le=1, description="has audited annual statements"
     )
@@ -190,6 +199,13 @@ class BehaviourConfig(Frozen):
     )
     apply_probability_per_day: float = Field(default=0.05, ge=0, le=1)
     reapply_after_days: int = Field(default=90, ge=1, le=3650)
+    request_sales_months: float | None = Field(
+        default=2.0,
+        gt=0,
+        le=24,
+        description="line a merchant asks for, months of its recent sales; the bank grants at "
+        "most this at opening and at collateral reviews; null = takes any line offered (old)",
+    )
     cash_target_months: float = Field(
         default=1.0, ge=0, description="draws to bring cash up to this"
     )

@@ -29,9 +29,11 @@ PLATFORM_NUMERIC: tuple[str, ...] = (
 )
 PLATFORM_CATEGORICAL: tuple[str, ...] = ("category", "region")
 
-#: What a traditional branch sees: collateral appraisal and the last financial statements.
+#: What a traditional branch sees: the appraised property, the charges already on it (prior
+#: liens, such as a home mortgage) and the last financial statements.
 COLLATERAL_FEATURES: tuple[str, ...] = (
     "collateral_value_cny",
+    "prior_lien_cny",
     "has_statements",
     "statement_revenue_cny",
     "statement_margin",

@@ -1,8 +1,10 @@
 """Traditional lending rule: collateral appraisal plus the last financial statements.
 
 This is the counterfactual to the data-driven model. It sees only what a branch sees —
-the appraised value of pledged property (moved by the property-price index) and the
-merchant's last annual statements — and grades the applicant:
+the appraised value of the merchant's property (moved by the property-price index), the
+charges already on it and the merchant's last annual statements. The secured line is the
+combined-LTV rule: ``ltv`` x appraised value less the prior liens; a merchant can pledge
+(is secured) when that is positive. The rule grades the applicant:
 
 * ``A`` secured, statements show at least ``min_margin``  -> ``pd_grade[0]``
 * ``B`` secured, no qualifying statements                 -> ``pd_grade[1]``
@@ -30,7 +32,8 @@ class CollateralRule(Frozen):
     section is one).
 
     Attributes:
-        ltv: loan-to-value applied to the appraised collateral.
+        ltv: combined loan-to-value: all charges on the property, prior liens included, stay
+            within this share of its appraised value.
         revenue_share: cap on a secured limit as a share of statement revenue.
         min_margin: statement net margin needed for grade A.
         unsecured_min_margin: statement net margin needed for an unsecured (grade C) line.
@@ -52,7 +55,7 @@ class CollateralRule(Frozen):
     def grade(self, features: pd.DataFrame) -> np.ndarray:
         """Grade index per row: 0=A, 1=B, 2=C, 3=D."""
         require_columns(features, self.feature_names, "CollateralRule")
-        secured = features["collateral_value_cny"].to_numpy(dtype=float) > 0
+        secured = self.secured_line_cny(features) > 0
         statements = features["has_statements"].to_numpy(dtype=bool)
         margin = features["statement_margin"].to_numpy(dtype=float)
         grade = np.full(len(features), 3, dtype=np.int8)
@@ -64,13 +67,18 @@ class CollateralRule(Frozen):
     def score(self, features: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.pd_grade, dtype=float)[self.grade(features)]
 
+    def secured_line_cny(self, features: pd.DataFrame) -> np.ndarray:
+        """``ltv`` x appraised value - prior liens, at least 0 (the pledgeable line)."""
+        value = features["collateral_value_cny"].to_numpy(dtype=float)
+        lien = features["prior_lien_cny"].to_numpy(dtype=float)
+        return np.maximum(self.ltv * value - lien, 0.0)
+
     def limit_cny(self, features: pd.DataFrame) -> np.ndarray:
         """Line the rule would grant per row (0 for grade D)."""
         grade = self.grade(features)
-        collateral = features["collateral_value_cny"].to_numpy(dtype=float)
         statements = features["has_statements"].to_numpy(dtype=bool)
         revenue = np.where(statements, features["statement_revenue_cny"].to_numpy(dtype=float), 0)
-        secured_line = self.ltv * collateral
+        secured_line = self.secured_line_cny(features)
         capped = np.where(
             statements, np.minimum(secured_line, self.revenue_share * revenue), secured_line
         )

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,10 +59,16 @@ def test_rerate_raise_is_capped_cut_keeps_balance_and_freeze() -> None:
     assert frozen.tolist() == [False, False, True]
 
 
-def _branch(collateral: list[float], statements: list[bool], margin: list[float]) -> pd.DataFrame:
+def _branch(
+    collateral: list[float],
+    statements: list[bool],
+    margin: list[float],
+    lien: list[float] | None = None,
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "collateral_value_cny": collateral,
+            "prior_lien_cny": lien if lien is not None else [0.0] * len(collateral),
             "has_statements": statements,
             "statement_revenue_cny": [1_000_000.0] * len(collateral),
             "statement_margin": margin,
@@ -81,3 +88,14 @@ def test_rule_grades_and_lines() -> None:
     assert rule.grade(frame).tolist() == [0, 1, 2, 3]
     assert rule.limit_cny(frame).tolist() == [300_000, 300_000, 100_000, 0]
     assert rule.score(frame).tolist() == list(rule.pd_grade)
+
+
+def test_prior_lien_cuts_the_secured_line_and_can_leave_nothing_to_pledge() -> None:
+    rule = CollateralRule(ltv=0.6, revenue_share=2.0, pd_grade=(0.01, 0.02, 0.04, 0.2))
+    frame = _branch([1e6, 1e6, 1e6], [False] * 3, [0.0] * 3, lien=[0.0, 400_000.0, 700_000.0])
+    assert rule.secured_line_cny(frame).tolist() == [600_000, 200_000, 0]
+    assert rule.limit_cny(frame).tolist() == [600_000, 200_000, 0]
+    assert rule.grade(frame).tolist() == [1, 1, 3]  # the third owner cannot pledge: declined
+    # a 15% fall of the appraisal: the mortgaged owner's line falls by 45%, not 15%
+    fallen = _branch([850_000.0] * 2, [False] * 2, [0.0] * 2, lien=[0.0, 400_000.0])
+    assert rule.limit_cny(fallen).tolist() == pytest.approx([510_000, 110_000])

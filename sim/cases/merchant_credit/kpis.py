@@ -59,6 +59,14 @@ GLOSSARY: dict[str, str] = {
         "defaults of all cohorts / their exposure in line-years (cohort size x months observed / "
         "12), pooled over every month start."
     ),
+    "collateral_bound_share": (
+        "Approvals whose line was set by the collateral term (traditional.ltv x appraised value "
+        "- prior liens, below the merchant's request and the statement cap) / approvals."
+    ),
+    "request_bound_share": (
+        "Approvals whose line was set by the merchant's request "
+        "(behaviour.request_sales_months of sales, below every bank term) / approvals."
+    ),
     "default_share_cumulative": "Lines ever defaulted / lines ever opened over the run.",
     "monthly_default_rate": (
         "Lines reaching ledger.npl_dpd in the month / performing lines at its start (monthly)."
@@ -189,6 +197,7 @@ class MerchantCreditKpis:
         self.decided = np.zeros(0, dtype=bool)
         self.approved = np.zeros(0, dtype=bool)
         self.month_ends: list[int] = []
+        self.binding: dict[str, int] = defaultdict(int)
         self.first_score = np.zeros(0)
         self.first_score_day = np.zeros(0, dtype=np.int64)
         self.start: BookState | None = None
@@ -235,6 +244,7 @@ class MerchantCreditKpis:
             m.approved.add(i)
             self.approved[i] = True
             self.open_day[i] = _day(event.t_hours)
+            self.binding[event.binding] += 1
             self.opened += 1
         if math.isnan(self.first_score[i]):
             self.first_score[i] = event.pd
@@ -339,6 +349,8 @@ class MerchantCreditKpis:
             "npl_ratio_mean": self.npl_ratio_mean(),
             "default_rate": self.default_rates()[1],
             "default_share_cumulative": ratio(self.defaulted, self.opened),
+            "collateral_bound_share": ratio(self.binding["collateral"], self.opened),
+            "request_bound_share": ratio(self.binding["request"], self.opened),
             "loss_rate": ratio(net_loss, end.drawn_fen),
             "interest_income_net_cny": (end.interest_paid_fen - net_loss) / FEN,
             "drawn_cny": end.drawn_fen / FEN,

@@ -37,7 +37,9 @@ def training_history(
     scoring = cfg.scoring
     n, history, window = scoring.training_merchants, scoring.history_days, scoring.label_window_days
     first_day = -(history + window)
-    traits = generate_traits(cfg, n, seeds.generator("training", "traits"))
+    traits = generate_traits(
+        cfg, n, seeds.generator("training", "traits"), seeds.generator("training", "property")
+    )
     pop = MerchantPopulation(cfg, traits, seeds.generator("training", "dynamics"), history)
     drivers = build_drivers(cfg, start, first_day, history + window, shocks_on=False)
     no_credit = np.zeros(n, dtype=bool)

@@ -42,7 +42,12 @@ def warmed_up_population(ctx: CaseContext, drivers: MerchantDrivers) -> Merchant
     """The scenario's merchants after ``scoring.history_days`` without credit (history fills)."""
     cfg: MerchantCreditConfig = ctx.case
     history = cfg.scoring.history_days
-    traits = generate_traits(cfg, cfg.merchants, ctx.seeds.generator("population", "traits"))
+    traits = generate_traits(
+        cfg,
+        cfg.merchants,
+        ctx.seeds.generator("population", "traits"),
+        ctx.seeds.generator("population", "property"),
+    )
     pop = MerchantPopulation(cfg, traits, ctx.seeds.generator("population", "dynamics"), history)
     idle = np.zeros(traits.size, dtype=bool)
     for day in range(-history, 0):

@@ -1,0 +1,95 @@
+"""Collateral that binds (case 2): scripted merchants, the branch's combined-LTV line, a fall."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from agents.merchant_credit.events import Approval
+from agents.merchant_credit.merchants import MerchantPopulation
+from agents.merchant_credit.model import MerchantCreditModel
+from agents.merchant_credit.population import build_drivers, generate_traits
+from agents.merchant_credit.schema import MerchantCreditConfig
+from products.credit.fake import LinearScorer
+from sim.kernel.calendar import FEN, Calendar
+from sim.kernel.events import Event
+from sim.kernel.rng import SeedTree
+
+N, WARM_UP = 40, 30
+START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+#: Property value in months of each merchant's sales: the first half is collateral-bound
+#: (0.6 x 0.6 months < the 2 months asked for), the second half pledges far more than it asks.
+VALUE_MONTHS = np.where(np.arange(N) < N // 2, 0.6, 100.0)
+
+
+def _config(fall: float) -> MerchantCreditConfig:
+    shocks = {"property_price": [{"start_day": 10, "end_day": 400, "magnitude": fall}]}
+    return MerchantCreditConfig.model_validate(
+        {
+            "merchants": 50,
+            "traditional": {"decision_days": 0, "review_months": 1, "min_limit_cny": 1_000},
+            "population": {"mortgage_share_max": 0.0},
+            "behaviour": {"request_sales_months": 2.0},
+            "shocks": shocks if fall else {},
+        }
+    )
+
+
+def _drawn_after_review(fall: float) -> tuple[np.ndarray, list[Event], np.ndarray]:
+    """Open rule lines on day 0, review them on day 40, then every merchant draws from no cash."""
+    cfg, seeds = _config(fall), SeedTree(7)
+    traits = generate_traits(cfg, N, seeds.generator("traits"), seeds.generator("property"))
+    pop = MerchantPopulation(cfg, traits, seeds.generator("dynamics"), WARM_UP)
+    drivers = build_drivers(cfg, START.date(), -WARM_UP, WARM_UP + 60)
+    for day in range(-WARM_UP, 0):
+        pop.step(day, drivers, np.zeros(N, dtype=bool))
+    everyone = np.arange(N)
+    value = VALUE_MONTHS * pop.monthly_sales_cny(everyone)
+    pop.traits = dataclasses.replace(
+        traits,
+        collateral_value_cny=value,
+        mortgage_cny=np.zeros(N),
+        has_statements=np.zeros(N, dtype=bool),
+    )
+    names = (list(cfg.population.categories), list(cfg.population.regions))
+    model = MerchantCreditModel(
+        cfg,
+        "traditional",
+        pop,
+        drivers,
+        LinearScorer(),
+        Calendar.build(START.date(), 2),
+        START,
+        seeds.child("model"),
+        names,
+    )
+    events: list[Event] = []
+    model.bus.subscribe(events.append, Event)
+    model.desk.receive(0, everyone)
+    model.desk.decide(0)
+    model.desk.month_end(40)
+    pop.cash_cny[:] = 0.0
+    before = model.book.principal_fen.copy()
+    pop.draw_and_repay(model.book)
+    return (model.book.principal_fen - before) / FEN, events, pop.alive
+
+
+def test_the_collateral_binds_for_the_merchants_who_pledge_little() -> None:
+    _, events, _ = _drawn_after_review(0.0)
+    approvals = [e for e in events if isinstance(e, Approval)]
+    assert len(approvals) >= N - 5  # every merchant still trading after the warm-up
+    for approval in approvals:
+        assert approval.binding == ("collateral" if approval.agent < N // 2 else "request")
+
+
+def test_a_collateral_bound_merchant_borrows_less_after_a_property_fall() -> None:
+    steady, _, alive = _drawn_after_review(0.0)
+    fallen, _, _ = _drawn_after_review(-0.3)
+    half = np.arange(N) < N // 2
+    bound, free = half & alive, ~half & alive
+    assert np.all(fallen[bound] < steady[bound])
+    assert fallen[bound].sum() < 0.8 * steady[bound].sum()
+    # merchants who pledge far more than they ask borrow exactly as before
+    np.testing.assert_allclose(fallen[free], steady[free])
