@@ -55,7 +55,7 @@ class Financed(Event):
 
     kind: ClassVar[str] = "financed"
     unlogged: ClassVar[frozenset[str]] = frozenset(
-        {"slot", "face_fen", "payout_fen", "tenor_days", "annual_cost"}
+        {"slot", "face_fen", "payout_fen", "tenor_days", "annual_cost", "all_in_cost", "held_days"}
     )
     agent: str
     amount: float
@@ -69,6 +69,99 @@ class Financed(Event):
     payout_fen: int
     tenor_days: float
     annual_cost: float
+    all_in_cost: float
+    held_days: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoreRated(Event):
+    """The core's credit grade changed (or was first published): grade and its annual PD."""
+
+    kind: ClassVar[str] = "core_rated"
+    agent: str
+    grade: int
+    pd_annual: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoreDefaulted(Event):
+    """The core defaulted (an event of its credit state): it pays and buys nothing more."""
+
+    kind: ClassVar[str] = "core_defaulted"
+    agent: str
+    grade: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProgrammePriced(Event):
+    """The bank set the programme's terms (rate and fee in bps) from the core's PD."""
+
+    kind: ClassVar[str] = "programme_priced"
+    agent: str
+    rate_bps: int
+    fee_bps: int
+    pd_annual: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PositionClosed(Event):
+    """One financed receivable in the bank's books, at its close or at the horizon (``status``:
+    repaid | recoursed (the seller paid the claim) | defaulted (written off or the core
+    defaulted) | recovery (a later payment on a defaulted one) | open (at the horizon)).
+    ``amount`` is its net income in CNY; components in fen; ``capital_fen_days`` is economic
+    capital x days held."""
+
+    kind: ClassVar[str] = "position_closed"
+    unlogged: ClassVar[frozenset[str]] = frozenset(
+        {"interest_fen", "fee_fen", "funding_fen", "loss_fen", "recovered_fen", "capital_fen_days"}
+    )
+    agent: str
+    amount: float
+    token: int
+    status: str
+    recourse: bool
+    interest_fen: int
+    fee_fen: int
+    funding_fen: int
+    loss_fen: int
+    recovered_fen: int
+    capital_fen_days: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TermsOffered(Event):
+    """The core offered tier-1 ``slot`` a payment term for the contract period; ``accepted``
+    False means the supplier walked away to other buyers."""
+
+    kind: ClassVar[str] = "terms_offered"
+    agent: str
+    slot: int
+    term_days: int
+    accepted: bool
+    bargaining: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SupplierSwitched(Event):
+    """A tier-1 walked away from the core (it sells to other buyers now) and leaves the model."""
+
+    kind: ClassVar[str] = "supplier_switched"
+    agent: str
+    slot: int
+    term_days: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReceivableIssued(Event):
+    """The core confirmed a delivery as a receivable: ``amount`` its face in CNY, its term and
+    the market reference term (``core.term_days_mean``)."""
+
+    kind: ClassVar[str] = "receivable_issued"
+    agent: str
+    amount: float
+    slot: int
+    term_days: int
+    reference_days: float
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -20,7 +20,7 @@ from mesa.agent import AgentSet
 from agents.supply_chain.adversary import Adversary
 from agents.supply_chain.bank import Bank, CreditDesk
 from agents.supply_chain.core import CoreEnterprise
-from agents.supply_chain.events import RunEnded, SupplierFailed, TxReverted
+from agents.supply_chain.events import RunEnded, SupplierFailed, SupplierSwitched, TxReverted
 from agents.supply_chain.population import Attack, Delivery, Population, opening_cash_days
 from agents.supply_chain.schema import SupplyChainConfig
 from agents.supply_chain.supplier import Supplier
@@ -36,7 +36,6 @@ from products.ledger import (
     OpResult,
     SetCreditLine,
     SetTerms,
-    Terms,
     WriteOff,
 )
 from products.ledger.port import MAX_UINT256
@@ -148,7 +147,7 @@ class SupplyChainModel(TwinModel):
         return self.tier2[int(self.pop.tier2_of_tier1[tier1_slot])] if self.tier2 else None
 
     def _open_ledger(self) -> None:
-        a, bank, core, cfg = self.admin, self.bank.address, self.core.address, self.cfg.bank
+        a, bank, core = self.admin, self.bank.address, self.core.address
         auditor = self.accounts("auditor", 0, 0)
         ops: list[LedgerOp] = [
             GrantRole(sender=a, role="CORE_ROLE", account=core),
@@ -163,11 +162,9 @@ class SupplyChainModel(TwinModel):
         cash_fen = round(sum(d.value_cny for d in self.pop.deliveries) * 2 * FEN) + 10**9
         ops += [Mint(sender=a, to=who, amount_fen=cash_fen) for who in (bank, core)]
         ops += [ApproveCash(sender=who, amount_fen=MAX_UINT256) for who in (bank, core)]
-        terms = Terms(
-            rate_bps=cfg.core_rate_bps, fee_bps=cfg.fee_bps, advance_cap_bps=cfg.advance_cap_bps
-        )
+        self.bank.reprice(0)
         ops += [
-            SetTerms(sender=bank, terms=terms),
+            SetTerms(sender=bank, terms=self.bank.terms()),
             SetCreditLine(sender=bank, core=core, line_fen=self.bank.line_fen),
         ]
         for op in ops:
@@ -240,7 +237,11 @@ class SupplyChainModel(TwinModel):
     def daily(self) -> None:
         """Agents' decisions of the day, in a fixed order."""
         day = self.day
+        self.core.review_credit(day)
+        if day == 0 and not self.bank.own_credit_pricing:
+            self.bank.publish_terms()
         self._refill_slots(day)
+        self._contract_round(day)
         self._pay_costs(day)
         self.core.confirm_deliveries(self.deliveries_by_day.get(day, []))
         self.core.pay_run(day)
@@ -252,6 +253,34 @@ class SupplyChainModel(TwinModel):
                 attacker.attack(plan)
         if self.now.day == 1:
             self.bank.monthly_review()
+
+    def _contract_round(self, day: int) -> None:
+        """At each contract period's start the core offers every live tier-1 its term (an
+        entrant gets its offer when it enters); a supplier that refuses walks away."""
+        terms = self.cfg.core.terms
+        if not terms.enabled or self.core.defaulted(day):
+            return
+        period = self.core.contract_period_days(terms.contract_months)
+        for supplier in sorted(self.tier1, key=_in_slot_order):
+            fresh = supplier.slot not in self.core.terms
+            if supplier.failed or not (day % period == 0 or fresh):
+                continue
+            if not self.core.offer_terms(supplier, day):
+                self._leave(supplier, day)
+
+    def _leave(self, supplier: Supplier, day: int) -> None:
+        """``supplier`` walked away to other buyers: it leaves the model (not a failure)."""
+        self.down_until[(supplier.tier, supplier.slot)] = day + self.cfg.population.replacement_days
+        left = SupplierSwitched(
+            t_hours=self.now_hours,
+            agent=supplier.address,
+            slot=supplier.slot,
+            term_days=self.core.ceiling.get(supplier.slot, 0) + 1,
+        )
+        self.emit(left)
+        supplier.failed = True
+        self.suppliers.discard(supplier)
+        supplier.remove()
 
     def _refill_slots(self, day: int) -> None:
         """Failed suppliers' slots get an entrant once the replacement time has passed."""
@@ -317,12 +346,16 @@ class SupplyChainModel(TwinModel):
         available_fen = self.ledger.available_line(self.core.address)
         for index in self.rng.permutation(len(suppliers)):
             supplier = suppliers[int(index)]
-            offer = self.bank.offer(supplier) if self.cfg.financing.cost_motive else None
-            available_fen = supplier.apply_for_financing(day, offer, available_fen)
+            fin = self.cfg.financing
+            offer = self.bank.offer(supplier) if fin.cost_motive or fin.price_gap else None
+            cost_offer = offer if fin.cost_motive else None
+            gap_offer = offer if fin.price_gap else None
+            available_fen = supplier.apply_for_financing(day, cost_offer, available_fen, gap_offer)
 
     def run(self, progress: bool = True) -> None:
         """Run to the horizon, then report the books and the ledger meter (:class:`RunEnded`)."""
         super().run(progress)
+        self.bank.close_books()
         self.emit(
             RunEnded(
                 t_hours=self.now_hours,

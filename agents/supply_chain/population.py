@@ -65,6 +65,17 @@ class Population:
     attacks: tuple[Attack, ...]
     tier1_hurdle_bps: np.ndarray
     tier2_hurdle_bps: np.ndarray
+    core_grade: np.ndarray
+    core_default_day: int | None
+    tier1_bargaining: np.ndarray
+
+    def bargaining(self, cfg: SupplyChainConfig, slot: int, day: int) -> float:
+        """The core's bargaining power over tier-1 ``slot`` on ``day`` (shocks applied)."""
+        value = float(self.tier1_bargaining[slot])
+        for shock in cfg.core.terms.bargaining_shocks:
+            if shock.start_day <= day < shock.end_day:
+                value *= 1 + shock.magnitude
+        return min(max(value, 0.0), 1.0)
 
     @property
     def tier1_count(self) -> int:
@@ -142,7 +153,9 @@ def _deliveries(
     scale = _shock_scale(cfg, day)
     u_default, u_late = rng.random(n), rng.random(n)
     delay = rng.exponential(max(core.mean_delay_days, 1e-9), n)
-    defaulted = u_default < np.minimum(core.default_share * scale, 1)
+    # the flat per-invoice default only without a core credit state (the draw is made either way)
+    flat_share = 0.0 if core.credit.enabled else core.default_share
+    defaulted = u_default < np.minimum(flat_share * scale, 1)
     late = u_late < np.minimum(core.late_share * scale, 1)
     order = np.lexsort((hour, day))
     return tuple(
@@ -157,6 +170,42 @@ def _deliveries(
         )
         for k, i in enumerate(order)
     )
+
+
+def core_credit_path(
+    cfg: SupplyChainConfig, days: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int | None]:
+    """The core's grade on every sim day and its default day (None: no default in the run).
+
+    Monthly steps (every 30.4 days): default with the grade's monthly PD, else a one-notch
+    downgrade or upgrade with the monthly migration probabilities; ``core.distress`` windows
+    scale PD and downgrade intensity by (1 + magnitude). One uniform per month, drawn for
+    the whole horizon, so the path does not depend on whether the state is used.
+    """
+    credit = cfg.core.credit
+    pds = np.array(credit.grade_pd_annual)
+    steps = int(np.ceil(days / DAYS_PER_MONTH)) + 1
+    u = rng.random(steps)
+    starts = np.floor(np.arange(steps) * DAYS_PER_MONTH).astype(int)
+    scale = _shock_scale(cfg, starts)
+    grade = np.full(days + 1, credit.start_grade, dtype=int)
+    g, default_day = credit.start_grade, None
+    for m in range(steps):
+        start = int(starts[m])
+        if start > days:
+            break
+        p_def = 1 - (1 - min(pds[g] * scale[m], 1.0)) ** (1 / 12)
+        p_down = 1 - np.exp(-credit.downgrade_per_year * scale[m] / 12)
+        p_up = 1 - np.exp(-credit.upgrade_per_year / 12)
+        if credit.enabled and u[m] < p_def:
+            default_day = start
+            break
+        if u[m] < p_def + p_down:
+            g = min(g + 1, len(pds) - 1)
+        elif u[m] < p_def + p_down + p_up:
+            g = max(g - 1, 0)
+        grade[start:] = g
+    return grade, default_day
 
 
 def _attacks(
@@ -206,6 +255,16 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     low, high = fin.hurdle_rate_bps_min, fin.hurdle_rate_bps_max + 1
     hurdle1 = hurdle_rng.integers(low, high, pop.tier1_count)
     hurdle2 = hurdle_rng.integers(low, high, pop.tier2_count)
+    grade, default_day = core_credit_path(
+        cfg, horizon_days, seeds.generator("population", "core_credit")
+    )
+    terms = cfg.core.terms
+    bargaining_rng = seeds.generator("population", "bargaining")
+    bargaining = np.minimum(
+        terms.bargaining_median
+        * np.exp(bargaining_rng.normal(0, terms.bargaining_sigma, pop.tier1_count)),
+        1.0,
+    )
     return Population(
         sales,
         own1,
@@ -218,4 +277,7 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
         attacks,
         hurdle1,
         hurdle2,
+        grade,
+        default_day,
+        bargaining,
     )

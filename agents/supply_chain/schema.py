@@ -105,6 +105,98 @@ class PopulationConfig(Frozen):
     )
 
 
+class CoreCreditConfig(Frozen):
+    """The core enterprise's credit state: a rating grade that migrates monthly, and its default.
+
+    With ``enabled`` the core's default is an event of this state (it then pays nothing more and
+    buys nothing more); without it, every invoice defaults independently with
+    ``core.default_share`` (the old flat draw). ``core.distress`` windows scale the downgrade
+    intensity and the grade's PD by (1 + magnitude).
+    """
+
+    enabled: bool = Field(
+        default=True,
+        description="core defaults come from its migrating credit state; False = the old flat "
+        "per-invoice default draw (core.default_share)",
+    )
+    grade_pd_annual: tuple[float, ...] = Field(
+        default=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.10, 0.30),
+        min_length=2,
+        description="annual PD of each grade, best first (order of agency 1-year default rates "
+        "AA..CCC); free parameter",
+    )
+    start_grade: int = Field(
+        default=1, ge=0, le=20, description="grade at the start (0 = best); free parameter"
+    )
+    downgrade_per_year: float = Field(
+        default=0.10, ge=0, le=12, description="intensity of a one-notch downgrade; free parameter"
+    )
+    upgrade_per_year: float = Field(
+        default=0.08, ge=0, le=12, description="intensity of a one-notch upgrade; free parameter"
+    )
+
+    @model_validator(mode="after")
+    def _grades_valid(self) -> Self:
+        if self.start_grade >= len(self.grade_pd_annual):
+            raise ValueError(
+                f"start_grade: {self.start_grade} must be < the {len(self.grade_pd_annual)} grades"
+            )
+        if not all(0 < pd < 1 for pd in self.grade_pd_annual):
+            raise ValueError(f"grade_pd_annual: {self.grade_pd_annual} must lie in (0, 1)")
+        return self
+
+
+class TermsPolicyConfig(Frozen):
+    """How the core sets each tier-1's payment term every contract period, and how the
+    supplier answers.
+
+    The supplier accepts a term T if carrying it costs no more than what it would give up by
+    switching buyers: (T - core.term_days_mean) x c / 365 <= bargaining x margin, where c is its
+    cost of carrying a receivable, min(its hurdle rate, the all-in cost of discounting it) and
+    margin = 1 - population.cost_ratio. The core knows its bargaining power and the discount
+    offer, not the hurdle (uniform over the financing section's range), and picks the T in
+    [core.term_days_mean, core.term_days_max] that maximises its cost of cash x (T - mean) /
+    365 x annual purchases minus P(walk) x walkaway_loss_months of purchases.
+    """
+
+    enabled: bool = Field(
+        default=True,
+        description="the core sets terms; False = the old exogenous per-invoice term draw",
+    )
+    contract_months: float = Field(
+        default=3.0, gt=0, le=60, description="length of a contract period; free parameter"
+    )
+    bargaining_median: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="median share of its margin a tier-1 gives up rather than lose the core "
+        "(the core's bargaining power over it); free parameter 0-0.5",
+    )
+    bargaining_sigma: float = Field(
+        default=0.5, ge=0, le=3, description="lognormal spread across suppliers; free parameter"
+    )
+    bargaining_shocks: tuple[Shock, ...] = Field(
+        default=(),
+        description="windows where every supplier's bargaining value scales by (1 + magnitude) "
+        "(capped at 1), e.g. a demand slump that makes the core's orders scarcer",
+    )
+    walkaway_loss_months: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="what a supplier walking away costs the core, in months of its purchases "
+        "from it (requalification, disruption); free parameter 0.5-6",
+    )
+    cash_premium_bps: int = Field(
+        default=100,
+        ge=0,
+        le=5_000,
+        description="the core's liquidity premium on its cost of cash, over the bank's "
+        "funding rate plus its credit spread; free parameter",
+    )
+
+
 class CorePaymentConfig(Frozen):
     """How the core enterprise sets terms and pays."""
 
@@ -146,8 +238,11 @@ class CorePaymentConfig(Frozen):
     )
     distress: tuple[Shock, ...] = Field(
         default=(),
-        description="windows where late_share and default_share scale by (1 + magnitude)",
+        description="windows where late_share and default_share scale by (1 + magnitude), "
+        "and (credit.enabled) the core's downgrade intensity and PD",
     )
+    credit: CoreCreditConfig = CoreCreditConfig()
+    terms: TermsPolicyConfig = TermsPolicyConfig()
 
     @model_validator(mode="after")
     def _terms_ordered(self) -> Self:
@@ -159,6 +254,66 @@ class CorePaymentConfig(Frozen):
         return self
 
 
+class PricingConfig(Frozen):
+    """How the bank prices the programme on chain and what it keeps as capital.
+
+    Price = funding + expected loss (PD x LGD) + capital charge (K x hurdle) + operating cost,
+    plus the flat fee ``bank.fee_bps``. PD is the core's (the obligor of a confirmed
+    receivable), times ``recourse_pd_factor`` under recourse. K is the Basel IRB corporate
+    formula (asset correlation 0.12-0.24, 99.9%, no maturity adjustment, PD floor 0.05%).
+    """
+
+    risk_based: bool = Field(
+        default=True,
+        description="price from the core's PD; False = the old flat bank.core_rate_bps",
+    )
+    funding_rate_bps: int = Field(
+        default=300,
+        ge=0,
+        le=5_000,
+        description="the bank's funding (transfer) rate; CALIBRATION: Loan prime rate 1Y 3.0% "
+        "(used as the funding price; free parameter 150-350)",
+    )
+    lgd: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="loss given default of a receivable's unpaid face (Basel F-IRB senior "
+        "unsecured 45%); free parameter",
+    )
+    capital_hurdle: float = Field(
+        default=0.12, ge=0, le=1, description="cost of equity on economic capital; free parameter"
+    )
+    operating_cost_bps: int = Field(
+        default=50, ge=0, le=2_000, description="servicing cost in the price; free parameter"
+    )
+    price_late_payment: bool = Field(
+        default=True,
+        description="the rate covers the expected holding period, not just the tenor: it is "
+        "scaled by 1 + (core.late_share x core.mean_delay_days) / core.term_days_mean (the "
+        "discount runs to the due date, the bank's funding until the core pays)",
+    )
+    recourse: bool = Field(
+        default=False,
+        description="recourse programme: at a receivable's default the bank claims the unpaid "
+        "face from the supplier that sold it; False = non-recourse (the bank bears the core)",
+    )
+    recourse_pd_factor: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="under recourse the bank loses only when the supplier cannot pay either: "
+        "effective PD = core PD x this; free parameter",
+    )
+    limit_grade: int = Field(
+        default=4,
+        ge=0,
+        le=20,
+        description="worst core grade at which the programme limit stays open; below it the "
+        "bank freezes the core's line at the monthly review; free parameter",
+    )
+
+
 class BankConfig(Frozen):
     """The financier in both modes."""
 
@@ -166,7 +321,8 @@ class BankConfig(Frozen):
         default=450,
         ge=0,
         le=5_000,
-        description="CALIBRATION: core-credit financing down to LPR + 1.5 pp ≈ 4.5%",
+        description="CALIBRATION: core-credit financing down to LPR + 1.5 pp ≈ 4.5%; the flat "
+        "rate used with pricing.risk_based false",
     )
     fee_bps: int = Field(
         default=0,
@@ -252,6 +408,7 @@ class BankConfig(Frozen):
         description="onboarding and credit-line changes are submitted this many hours before "
         "business opens, so they are in force when agents act; free parameter",
     )
+    pricing: PricingConfig = PricingConfig()
     flag_lead_hours: int = Field(
         default=2,
         ge=0,
@@ -338,6 +495,19 @@ class FinancingDecisionConfig(Frozen):
         default=True,
         description="suppliers also discount when it is cheaper than their hurdle rate; "
         "False = only to cover a projected cash gap",
+    )
+    price_gap: bool = Field(
+        default=True,
+        description="a supplier short of cash discounts a receivable only if its all-in cost is "
+        "below shortfall_rate_bps (else it bears the gap: stretches its own bills); False = "
+        "it discounts to cover any projected gap whatever the price",
+    )
+    shortfall_rate_bps: int = Field(
+        default=2_400,
+        ge=0,
+        le=100_000,
+        description="annualised cost of running short of cash (late fees and lost discounts on "
+        "its own bills, emergency credit); free parameter 1,200-6,000",
     )
     hurdle_rate_bps_min: int = Field(
         default=600,

@@ -8,46 +8,17 @@ hands each result back to the method the supplier named when it sent the operati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 import mesa
 
 from agents.supply_chain.events import Financed, FinancingApplied
 from agents.supply_chain.population import Delivery
-from agents.supply_chain.world import Firm, Holding, World
+from agents.supply_chain.world import Firm, Holding, Offer, World
 from products.ledger import REVIEW_REJECTED, Accept, Finance, OpResult, Split
 from sim.kernel.calendar import DAY_S, FEN
 
 __all__ = ["Holding", "Offer", "Supplier"]
-
-
-@dataclass(frozen=True)
-class Offer:
-    """What discounting costs a supplier in its mode (rates in bps a year, fee in bps of face).
-
-    ``hassle_cny`` is the per-application cost (staff time, documents); ``wait_days`` the
-    expected time from application to cash (manual review on paper), which shortens the period
-    the cash arrives early. ``min_face_fen`` / ``max_tenor_days`` are the bank's eligibility.
-    """
-
-    rate_bps: int
-    fee_bps: int
-    hassle_cny: float
-    wait_days: float
-    min_face_fen: int
-    max_tenor_days: int
-
-    def all_in_bps(self, face_fen: int, days_to_due: float) -> float | None:
-        """Annualised all-in cost of discounting a receivable now; None if ineligible or late.
-
-        rate + (fee + hassle) spread over the days the cash arrives early (due - wait).
-        """
-        early_days = days_to_due - self.wait_days
-        if face_fen < self.min_face_fen or days_to_due > self.max_tenor_days or early_days <= 0:
-            return None
-        fixed_cny = face_fen / FEN * self.fee_bps / 10_000 + self.hassle_cny
-        return self.rate_bps + fixed_cny / (face_fen / FEN) * 365 / early_days * 10_000
 
 
 class Supplier(mesa.Agent):
@@ -109,6 +80,29 @@ class Supplier(mesa.Agent):
         if not self.failed:
             self.cash_cny += amount_fen / FEN
 
+    def carry_bps(self, face_fen: int, term_days: float, offer: Offer | None) -> float:
+        """What carrying a receivable costs it a year: its hurdle, or discounting if cheaper."""
+        all_in = offer.all_in_bps(face_fen, term_days) if offer is not None else None
+        return float(self.hurdle_bps) if all_in is None else min(float(self.hurdle_bps), all_in)
+
+    def accepts_terms(
+        self, term_days: int, face_fen: int, offer: Offer | None, bargaining: float
+    ) -> bool:
+        """Accept the core's term unless carrying it beyond the market term costs more than the
+        share of its margin it would give up by switching buyers (``bargaining``)."""
+        cfg = self.model.cfg
+        extra_days = term_days - cfg.core.term_days_mean
+        cost = extra_days * self.carry_bps(face_fen, term_days, offer) / 10_000 / 365
+        return cost <= bargaining * (1 - cfg.population.cost_ratio)
+
+    def pay_recourse(self, claim_fen: int) -> int:
+        """Pay what its cash allows of a recourse claim (nothing once failed)."""
+        if self.failed or claim_fen <= 0:
+            return 0
+        paid = min(claim_fen, max(int(self.cash_cny * FEN), 0))
+        self.cash_cny -= paid / FEN
+        return paid
+
     def collect(self, token_id: int, amount_fen: int) -> None:
         """The core paid ``amount_fen`` of ``token_id`` to this supplier."""
         self.receive(amount_fen)
@@ -119,7 +113,9 @@ class Supplier(mesa.Agent):
 
     def take(self, token_id: int, face_fen: int, due_s: int) -> None:
         """Book a receivable issued or split to this supplier and accept it on the ledger."""
-        self.holdings[token_id] = Holding(token_id, face_fen, due_s)
+        self.holdings[token_id] = Holding(
+            token_id, face_fen, due_s, issued_s=self.model.timestamp()
+        )
         self.model.hold(token_id, self, due_s)
         accept = Accept(sender=self.address, token_id=token_id)
         self.model.send(accept, self.model.now_hours, partial(self._accepted, token_id))
@@ -155,10 +151,19 @@ class Supplier(mesa.Agent):
     # ----------------------------------------------------------------- financing
 
     def to_finance(
-        self, now_s: int, lookahead_days: int, day: int, offer: Offer | None = None
+        self,
+        now_s: int,
+        lookahead_days: int,
+        day: int,
+        offer: Offer | None = None,
+        gap_offer: Offer | None = None,
+        shortfall_bps: float = float("inf"),
     ) -> list[Holding]:
         """Receivables to discount now: those that cover a projected cash gap, then (with an
         ``offer``) every other one whose all-in cost is below the supplier's hurdle rate.
+
+        With a ``gap_offer`` a receivable covers the gap only if its all-in cost is below
+        ``shortfall_bps``, what running short costs the supplier (else it bears the gap).
 
         Cash due inside the look-ahead window counts as coming in; receivables due later are
         financed, soonest-due (cheapest) first, until the projected gap is covered.
@@ -176,6 +181,10 @@ class Supplier(mesa.Agent):
         for holding in (h for h in accepted if h.due_s > horizon_s):
             if gap_cny <= 0:
                 break
+            if gap_offer is not None:
+                cost = gap_offer.all_in_bps(holding.face_fen, (holding.due_s - now_s) / DAY_S)
+                if cost is None or cost >= shortfall_bps:
+                    continue
             holding.motive = "gap"
             chosen.append(holding)
             gap_cny -= holding.face_fen / FEN
@@ -193,13 +202,17 @@ class Supplier(mesa.Agent):
         holding.motive = "cost"
         return True
 
-    def apply_for_financing(self, day: int, offer: Offer | None, available_fen: int) -> int:
+    def apply_for_financing(
+        self, day: int, offer: Offer | None, available_fen: int, gap_offer: Offer | None = None
+    ) -> int:
         """Apply to discount what :meth:`to_finance` picks, within the core's remaining line
         (public on the ledger; the supplier does not ask for more than is left). Each
         application goes in at a random time of the business day. Returns the line left."""
         m = self.model
         open_h, close_h = m.cfg.business_hours
-        for holding in self.to_finance(m.timestamp(), m.cfg.population.lookahead_days, day, offer):
+        lookahead, shortfall = m.cfg.population.lookahead_days, m.cfg.financing.shortfall_rate_bps
+        picked = self.to_finance(m.timestamp(), lookahead, day, offer, gap_offer, shortfall)
+        for holding in picked:
             if holding.face_fen > available_fen:
                 break
             available_fen -= holding.face_fen
@@ -228,9 +241,12 @@ class Supplier(mesa.Agent):
         holding.state = "financed"
         self.receive(payout)
         self.reached = True
-        m.bank.take_financed(holding, payout)
+        m.bank.take_financed(holding, payout, self)
         tenor_days = max((holding.due_s - r.time_s) / DAY_S, 1e-9)
-        cost = (holding.face_fen - payout) / payout * 365 / tenor_days if payout else float("nan")
+        charge_cny = (holding.face_fen - payout) / FEN
+        per_year = 365 / tenor_days / (payout / FEN) if payout else float("nan")
+        cost = charge_cny * per_year
+        all_in = (charge_cny + m.bank.hassle_cny(self)) * per_year
         financed = Financed(
             t_hours=m.now_hours,
             agent=self.address,
@@ -245,5 +261,7 @@ class Supplier(mesa.Agent):
             payout_fen=payout,
             tenor_days=tenor_days,
             annual_cost=cost,
+            all_in_cost=all_in,
+            held_days=(r.time_s - holding.issued_s) / DAY_S,
         )
         m.emit(financed)

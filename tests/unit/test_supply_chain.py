@@ -241,11 +241,14 @@ def test_model_on_the_paper_ledger_waits_for_manual_review() -> None:
     assert sum(kpis.applications.values()) > len(cycles)
 
 
-def test_core_distress_window_raises_late_and_default_shares() -> None:
-    calm = SupplyChainConfig.model_validate({"population": {"tier1_count": 200}})
+def test_core_distress_window_raises_late_and_flat_default_shares() -> None:
+    flat = {"enabled": False}  # the old per-invoice default draw
+    calm = SupplyChainConfig.model_validate(
+        {"population": {"tier1_count": 200}, "core": {"credit": flat}}
+    )
     hot_window = {"start_day": 0, "end_day": 60, "magnitude": 1.0}
     stressed = SupplyChainConfig.model_validate(
-        {"population": {"tier1_count": 200}, "core": {"distress": [hot_window]}}
+        {"population": {"tier1_count": 200}, "core": {"distress": [hot_window], "credit": flat}}
     )
     seeds = SeedTree(1).child("supply_chain")
 

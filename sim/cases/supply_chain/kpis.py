@@ -14,12 +14,19 @@ import numpy as np
 from agents.supply_chain.events import (
     AttackOutcome,
     AttackPlanned,
+    CoreDefaulted,
+    CoreRated,
     DeliveryLost,
     ExposureReviewed,
     Financed,
     FinancingApplied,
+    PositionClosed,
+    ProgrammePriced,
+    ReceivableIssued,
     RunEnded,
     SupplierFailed,
+    SupplierSwitched,
+    TermsOffered,
 )
 from agents.supply_chain.population import ATTACK_KINDS
 from sim.kernel.calendar import FEN, HOURS_PER_DAY, Calendar
@@ -40,6 +47,8 @@ class Financing:
     face_fen: int
     payout_fen: int
     annual_cost: float
+    all_in_cost: float
+    held_days: float
 
 
 def _pct(values: np.ndarray, q: float) -> float | None:
@@ -68,6 +77,15 @@ class SupplyChainKpis:
         self.succeeded: Counter[str] = Counter()
         self.fraud_loss_fen: Counter[str] = Counter()
         self.exposure_fen: dict[int, int] = {}
+        self.positions: list[PositionClosed] = []
+        self.core_grades: list[int] = []
+        self.core_default_hours: float | None = None
+        self.rates_bps: list[int] = []
+        self.terms: list[int] = []
+        self.term_faces: list[float] = []
+        self.stretch_cny_days = 0.0
+        self.offers: list[TermsOffered] = []
+        self.switched = 0
         self.end: RunEnded | None = None
         #: blocks mined, set by the wiring from the chain adapter (None off chain)
         self.blocks: int | None = None
@@ -82,6 +100,13 @@ class SupplyChainKpis:
         bus.subscribe(self._attack, AttackOutcome)
         bus.subscribe(self._exposure, ExposureReviewed)
         bus.subscribe(self._ended, RunEnded)
+        bus.subscribe(self.positions.append, PositionClosed)
+        bus.subscribe(self._rated, CoreRated)
+        bus.subscribe(self._core_defaulted, CoreDefaulted)
+        bus.subscribe(self._priced, ProgrammePriced)
+        bus.subscribe(self._issued, ReceivableIssued)
+        bus.subscribe(self.offers.append, TermsOffered)
+        bus.subscribe(self._switched, SupplierSwitched)
 
     def _month(self, t_hours: float) -> int:
         return self.calendar.month(int(t_hours // HOURS_PER_DAY))
@@ -91,8 +116,35 @@ class SupplyChainKpis:
     def _financed(self, e: Financed) -> None:
         month = self._month(e.t_hours)
         self.financings.append(
-            Financing(e.tier, e.slot, month, e.cycle_hours, e.face_fen, e.payout_fen, e.annual_cost)
+            Financing(
+                e.tier,
+                e.slot,
+                month,
+                e.cycle_hours,
+                e.face_fen,
+                e.payout_fen,
+                e.annual_cost,
+                e.all_in_cost,
+                e.held_days,
+            )
         )
+
+    def _issued(self, e: ReceivableIssued) -> None:
+        self.terms.append(e.term_days)
+        self.term_faces.append(e.amount)
+        self.stretch_cny_days += e.amount * (e.term_days - e.reference_days)
+
+    def _switched(self, e: SupplierSwitched) -> None:
+        self.switched += 1
+
+    def _rated(self, e: CoreRated) -> None:
+        self.core_grades.append(e.grade)
+
+    def _core_defaulted(self, e: CoreDefaulted) -> None:
+        self.core_default_hours = e.t_hours
+
+    def _priced(self, e: ProgrammePriced) -> None:
+        self.rates_bps.append(e.rate_bps)
 
     def _applied(self, e: FinancingApplied) -> None:
         self.applications[e.tier] += 1
@@ -151,6 +203,7 @@ class SupplyChainKpis:
         end, cycles = self.end, self.cycles()
         payouts = np.array([f.payout_fen for f in self.financings], dtype=float)
         costs = np.array([f.annual_cost for f in self.financings], dtype=float)
+        all_in = np.array([f.all_in_cost for f in self.financings], dtype=float)
         applications = sum(self.applications.values())
         failures = sum(self.failures.values())
         face = sum(f.face_fen for f in self.financings)
@@ -161,6 +214,14 @@ class SupplyChainKpis:
             "financing_cycle_hours_mean": float(cycles.mean()) if len(cycles) else None,
             "financing_cost_annual_pct": (
                 float(np.average(costs, weights=payouts) * 100) if len(costs) else None
+            ),
+            "financing_cost_all_in_pct": (
+                float(np.average(all_in, weights=payouts) * 100) if len(all_in) else None
+            ),
+            "financing_day_after_receipt_mean": (
+                float(np.average([f.held_days for f in self.financings], weights=payouts))
+                if len(payouts)
+                else None
             ),
             "financed_volume_cny": float(payouts.sum() / FEN),
             "financed_share_of_receivables": (
@@ -185,7 +246,23 @@ class SupplyChainKpis:
             "fraud_blocked": sum(self.blocked.values()),
             "fraud_succeeded": sum(self.succeeded.values()),
             "fraud_loss_cny": sum(self.fraud_loss_fen.values()) / FEN,
+            "payment_terms_days_mean": float(np.mean(self.terms)) if self.terms else None,
+            "payment_terms_days_p90": _pct(np.array(self.terms, dtype=float), 90),
+            "payment_terms_days_face_weighted": (
+                float(np.average(self.terms, weights=self.term_faces)) if self.terms else None
+            ),
+            "core_cash_released_cny": (
+                self.stretch_cny_days / (end.t_hours / HOURS_PER_DAY) if end.t_hours else None
+            ),
+            "terms_offers": len(self.offers),
+            "terms_refused": sum(not o.accepted for o in self.offers),
+            "suppliers_switched": self.switched,
             "bank_written_off_cny": end.written_off_fen / FEN,
+            **self._bank_pnl(),
+            "core_defaulted": int(self.core_default_hours is not None),
+            "core_grade_end": self.core_grades[-1] if self.core_grades else None,
+            "core_grade_changes": max(len(self.core_grades) - 1, 0),
+            "programme_rate_bps_mean": (float(np.mean(self.rates_bps)) if self.rates_bps else None),
             "tx_count": end.tx_count,
             "tx_reverted": end.tx_reverted,
             "gas_used": end.gas_used,
@@ -198,6 +275,28 @@ class SupplyChainKpis:
         if self.blocks is not None:
             out["blocks"] = self.blocks
         return out
+
+    def _bank_pnl(self) -> dict[str, Any]:
+        """The bank's P&L on the financed receivables (from its closed and open positions)."""
+        ps = self.positions
+        interest = sum(p.interest_fen for p in ps) / FEN
+        fees = sum(p.fee_fen for p in ps) / FEN
+        funding = sum(p.funding_fen for p in ps) / FEN
+        losses = sum(p.loss_fen for p in ps) / FEN
+        net = interest + fees - funding - losses
+        capital_days = sum(p.capital_fen_days for p in ps) / FEN
+        days = self.end.t_hours / HOURS_PER_DAY if self.end is not None else 0.0
+        return {
+            "bank_interest_income_cny": interest,
+            "bank_fee_income_cny": fees,
+            "bank_funding_cost_cny": funding,
+            "bank_losses_cny": losses,
+            "bank_recourse_recovered_cny": sum(p.recovered_fen for p in ps) / FEN,
+            "bank_net_income_cny": net,
+            "bank_economic_capital_mean_cny": capital_days / days if days else None,
+            "bank_raroc": net * 365 / capital_days if capital_days > 0 else None,
+            "bank_positions_defaulted": sum(p.status == "defaulted" for p in ps),
+        }
 
     def monthly_volume_cny(self) -> np.ndarray:
         """Financed volume (payouts) per report month."""
