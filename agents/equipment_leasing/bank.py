@@ -34,7 +34,7 @@ from agents.equipment_leasing.events import (
 )
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import DayDraws
-from agents.equipment_leasing.schema import EquipmentLeasingConfig
+from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeFeatures
 from products.telemetry.port import Alert
 from sim.kernel.calendar import HOURS_PER_DAY
 from sim.kernel.events import Event
@@ -50,7 +50,8 @@ class LeasingBank:
         cfg: the case config.
         book: the lease book it manages.
         lessees: who holds which lease (defaults end a lessee, re-leasing starts one).
-        telemetry: whether the bank has GPS/telemetry (remote lock, precise location).
+        features: what the mode has: GPS/telemetry (precise location, fast repossession), the
+            remote lock, the dealer-network redeployment of idle machines.
         emit: where the bank's events go (the model's ``emit``).
     """
 
@@ -59,12 +60,13 @@ class LeasingBank:
         cfg: EquipmentLeasingConfig,
         book: LeaseBook,
         lessees: Lessees,
-        telemetry: bool,
+        features: ModeFeatures,
         emit: Callable[[Event], None],
     ) -> None:
-        self.cfg, self.policy, self.book, self.telemetry = cfg, cfg.bank, book, telemetry
+        self.cfg, self.policy, self.book = cfg, cfg.bank, book
+        self.telemetry = features.telemetry
         self.lessees, self.emit = lessees, emit
-        self.can_lock = telemetry and cfg.bank.remote_lock
+        self.can_lock, self.redeploy = features.remote_lock, features.redeployment
         self.inbox: list[Alert] = []
         self.known_outside = np.zeros(book.n, dtype=bool)
         self.blocked = np.zeros(book.n, dtype=bool)
@@ -112,20 +114,27 @@ class LeasingBank:
             self.blocked[i] |= alert.rule in self.policy.restructure_blocked_by
             self.known_outside[i] |= alert.rule == "geofence"
             cooled = day - self.last_call_day[i] >= self.policy.call_cooldown_days
-            if alert.rule in self.policy.call_on and cooled:
-                self._call(day, i, draws)
+            if self.redeploy and alert.rule in self.policy.call_on and cooled:
+                self._redeploy(day, i, draws)
 
-    def _call(self, day: int, i: int, draws: DayDraws) -> None:
+    def _redeploy(self, day: int, i: int, draws: DayDraws) -> None:
+        """Redeployment: the lessor calls the lessee of an idle machine it found (an alert, or an
+        inspection that found it parked) and offers the machine through the maker's dealer
+        network; a job found (sub-lease) starts after ``redeploy_delay_days`` for
+        ``matched_job_days`` and costs the dealer's fee."""
+        p = self.policy
         self.last_call_day[i] = day
-        matched = draws.u["match"][i] < self.policy.work_match_probability
-        if matched and not self.book.relocated[i]:
-            self.book.matched_days_left[i] = self.policy.matched_job_days
+        matched = bool(draws.u["match"][i] < p.work_match_probability)
+        matched &= not self.book.relocated[i]
+        if matched:
+            self.book.matched_wait_days[i] = p.redeploy_delay_days
+            self.book.matched_days_left[i] = p.matched_job_days
         self.emit(
             Call(
                 t_hours=day * float(HOURS_PER_DAY),
                 agent=self._device(i),
-                matched=bool(matched),
-                cost_cny=self.policy.call_cost_cny,
+                matched=matched,
+                cost_cny=p.call_cost_cny + (p.redeploy_cost_cny if matched else 0.0),
             )
         )
 

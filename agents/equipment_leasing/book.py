@@ -66,6 +66,7 @@ class LeaseBook:
         self.project_active = np.zeros(n, dtype=bool)
         self.site_lat, self.site_lon = devices.home_lat.copy(), devices.home_lon.copy()
         self.matched_days_left = np.zeros(n, dtype=np.int64)
+        self.matched_wait_days = np.zeros(n, dtype=np.int64)
         self.status_days_left = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
         self.stance = np.full(n, PAY, dtype=np.int64)
@@ -98,6 +99,7 @@ class LeaseBook:
         self.restructures[i], self.locked[i], self.relocated[i] = 0, False, False
         self.stance[i] = PAY
         self.project_active[i], self.matched_days_left[i] = True, 0
+        self.matched_wait_days[i] = 0
         self.site_lat[i], self.site_lon[i] = self.devices.home_lat[i], self.devices.home_lon[i]
 
     def replace_device(self, i: int, day: int) -> None:

@@ -21,7 +21,7 @@ from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import Operations, draw_day
 from agents.equipment_leasing.population import DeviceTraits
 from agents.equipment_leasing.repayment import CHOICES, RepaymentDecision
-from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeConfig
+from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeConfig, mode_features
 from agents.equipment_leasing.sensors import Sensors
 from agents.equipment_leasing.tariffs import Tariff
 from products.telemetry.port import DeviceSpec, TelemetryPort
@@ -53,7 +53,8 @@ class EquipmentLeasingModel(TwinModel):
 
     Args:
         cfg: the case config.
-        mode: ``"innovated"`` or ``"traditional"`` (its pricing and monitoring come from ``cfg``).
+        mode: ``"innovated"`` or ``"traditional"`` (its pricing and monitoring come from ``cfg``,
+            the innovated mode's channels from ``cfg.channels``).
         devices: the fleet (same for every mode).
         calendar: the run's report months (``ScenarioConfig.calendar``).
         seeds: the case seed tree; the market streams are the same for every mode.
@@ -78,17 +79,19 @@ class EquipmentLeasingModel(TwinModel):
             bus=bus,
         )
         self.cfg, self.calendar = cfg, calendar
-        self.mode: ModeConfig = getattr(cfg, mode)
+        #: the mode with the channels applied (``cfg.channels`` for the innovated mode)
+        self.features = mode_features(cfg, mode)
+        self.mode = ModeConfig(pricing=self.features.pricing, monitoring=self.features.monitoring)
         market = seeds.child("market")
         tariff = Tariff(cfg.tariffs[self.mode.pricing], self.mode.pricing)
         self.book = LeaseBook(cfg, devices, tariff, calendar.month_start_days)
         self.lessees = Lessees(self, cfg, self.book, market)
         for i in range(devices.count):
             self.lessees.start(i, 0, day=0)
-        telemetry = self.mode.monitoring == "telemetry"
-        self.bank = LeasingBank(cfg, self.book, self.lessees, telemetry, self.emit)
+        telemetry = self.features.telemetry
+        self.bank = LeasingBank(cfg, self.book, self.lessees, self.features, self.emit)
         self.ops = Operations(cfg, self.book)
-        self.repayment = RepaymentDecision(cfg, telemetry)
+        self.repayment = RepaymentDecision(cfg, telemetry, lock=self.features.remote_lock)
         self.sensors = Sensors(devices, cfg.fleet)
         self.daily_rng = market.generator("daily")
         self.port: TelemetryPort | None = None

@@ -147,9 +147,13 @@ class Operations:
         month_end = book.hours_month + days_left * self.expected_daily_hours(season, demand)
         accepted = self.spot_accepted(draws, season, spot_hours, month_end)
         hours += np.where(free & accepted, spot_hours, 0.0)
-        matched = free & (hours == 0) & workday & (book.matched_days_left > 0)
+        started = book.matched_wait_days == 0
+        matched = free & (hours == 0) & workday & started & (book.matched_days_left > 0)
         hours += np.where(matched, min(typical, self.max_hours), 0.0)
-        book.matched_days_left = np.maximum(book.matched_days_left - 1, 0)
+        book.matched_days_left = np.where(
+            started, np.maximum(book.matched_days_left - 1, 0), book.matched_days_left
+        )
+        book.matched_wait_days = np.maximum(book.matched_wait_days - 1, 0)
         book.hours_month += hours
         return hours
 

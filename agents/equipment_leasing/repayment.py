@@ -4,7 +4,7 @@ Each month, after the bill, every lessee in difficulty — its cash short of its
 reserve of operating costs — weighs what it keeps by not paying against what it expects to lose:
 
 * **stop**: it keeps the rent (worth ``liquidity_weight`` per yuan to a cash-short firm) until
-  the lessor's first consequence. With a remote lock (telemetry and ``bank.remote_lock``) that
+  the lessor's first consequence. With a remote lock (``bank.remote_lock`` and the channel) that
   comes at ``bank.lock_after_days``: it loses ``lock_loss_months`` of the machine's margin and then
   pays the arrears to unlock. Without a lock the consequence is repossession after
   ``lease.default_after_days_past_due`` plus the repossession delay: with the odds that the lessor
@@ -36,11 +36,11 @@ class RepaymentDecision:
     Args:
         cfg: the case config (the lessees' repayment parameters, the lessor's triggers).
         telemetry: whether the machines carry GPS telemetry.
+        lock: whether the lessor can lock a machine remotely (the lessees know the product).
     """
 
-    def __init__(self, cfg: EquipmentLeasingConfig, telemetry: bool) -> None:
-        self.cfg, self.telemetry = cfg, telemetry
-        self.lock = telemetry and cfg.bank.remote_lock
+    def __init__(self, cfg: EquipmentLeasingConfig, telemetry: bool, lock: bool) -> None:
+        self.cfg, self.telemetry, self.lock = cfg, telemetry, lock
         bank, lease = cfg.bank, cfg.lease
         self.trigger_days = bank.lock_after_days if self.lock else lease.default_after_days_past_due
         self.partly_days = max(self.trigger_days - cfg.lessee.repayment.safety_days, 0)

@@ -277,6 +277,12 @@ class BankPolicy(Frozen):
     call_cooldown_days: int = Field(default=14, ge=0)
     work_match_probability: float = Field(default=0.3, ge=0, le=1)
     matched_job_days: int = Field(default=10, ge=0)
+    redeploy_delay_days: int = Field(
+        default=3, ge=0, le=60, description="days until a dealer-found job starts (free, 1-10)"
+    )
+    redeploy_cost_cny: float = Field(
+        default=1_500, ge=0, description="dealer's fee per job found (free, 500-5000)"
+    )
     restructure_after_days: int = Field(default=30, ge=1)
     restructure_max: int = Field(default=1, ge=0)
     restructure_spread_months: int = Field(default=6, ge=1)
@@ -299,6 +305,39 @@ class BankPolicy(Frozen):
     release_delay_days: int = Field(default=30, ge=0)
 
 
+class ChannelsConfig(Frozen):
+    """What the innovated product adds to the traditional one, channel by channel.
+
+    Each key switches one channel of the innovated mode; off, the innovated mode runs the
+    traditional mode's version (so with all off it is the traditional mode). The traditional
+    mode has none of them. ``price_response``: the innovated tariff (``innovated.pricing``)
+    instead of the traditional one; ``monitoring``: telemetry instead of site inspections
+    (alerts, GPS); ``remote_lock``: the lessor can lock a machine (and the lessees know it; with
+    ``bank.remote_lock``); ``redeployment``: idle machines the lessor finds are offered to other
+    customers through the maker's dealer network.
+    """
+
+    price_response: bool = True
+    monitoring: bool = True
+    remote_lock: bool = True
+    redeployment: bool = True
+
+
+CHANNELS = tuple(ChannelsConfig.model_fields)
+
+
+class DecompositionConfig(Frozen):
+    """The one-at-a-time decomposition of the innovation effect by channel (extra runs).
+
+    ``enabled``: run it (two runs per channel: on from the traditional base, off from the
+    innovated mode); ``adapter``: the telemetry adapter of those runs (``fake``: in-memory, the
+    same KPIs as the broker at a fraction of the time; ``same``: the innovated mode's).
+    """
+
+    enabled: bool = True
+    adapter: Literal["fake", "same"] = "fake"
+
+
 class ModeConfig(Frozen):
     """What a mode changes: pricing and how the bank observes the devices."""
 
@@ -317,21 +356,48 @@ class EquipmentLeasingConfig(Frozen):
     telemetry: TelemetryConfig = TelemetryConfig()
     inspection: InspectionConfig = InspectionConfig()
     bank: BankPolicy = BankPolicy()
+    channels: ChannelsConfig = ChannelsConfig()
+    decomposition: DecompositionConfig = DecompositionConfig()
     innovated: ModeConfig = ModeConfig(pricing="block", monitoring="telemetry")
     traditional: ModeConfig = ModeConfig(pricing="fixed", monitoring="inspection")
 
     @model_validator(mode="after")
-    def _usage_needs_meters(self) -> Self:
+    def _tariffs_exist(self) -> Self:
         for name in ("innovated", "traditional"):
             mode: ModeConfig = getattr(self, name)
             if mode.pricing not in self.tariffs:
                 raise ValueError(
                     f"{name}.pricing: {mode.pricing!r} is not a tariff (have {sorted(self.tariffs)})"
                 )
-            usage = self.tariffs[mode.pricing].kind != "fixed"
-            if usage and mode.monitoring != "telemetry":
-                raise ValueError(
-                    f"{name}.pricing: usage tariff {mode.pricing!r} needs {name}.monitoring: "
-                    "'telemetry' (usage rent is billed on the hours the sensors meter)"
-                )
         return self
+
+
+class ModeFeatures(Frozen):
+    """What one run of the case actually has: its mode with the channels applied."""
+
+    pricing: str
+    monitoring: Literal["telemetry", "inspection"]
+    remote_lock: bool
+    redeployment: bool
+
+    @property
+    def telemetry(self) -> bool:
+        """Whether the machines report by telemetry (GPS, alerts the day they happen)."""
+        return self.monitoring == "telemetry"
+
+
+def mode_features(cfg: EquipmentLeasingConfig, mode: str) -> ModeFeatures:
+    """The traditional mode has no channel; the innovated mode those of ``cfg.channels``."""
+    trad, inn, ch = cfg.traditional, cfg.innovated, cfg.channels
+    if mode == "traditional":
+        return ModeFeatures(
+            pricing=trad.pricing, monitoring=trad.monitoring, remote_lock=False, redeployment=False
+        )
+    if mode != "innovated":
+        raise ValueError(f"unknown mode {mode!r} (innovated | traditional)")
+    return ModeFeatures(
+        pricing=inn.pricing if ch.price_response else trad.pricing,
+        monitoring=inn.monitoring if ch.monitoring else trad.monitoring,
+        remote_lock=ch.remote_lock and cfg.bank.remote_lock,
+        redeployment=ch.redeployment,
+    )

@@ -220,9 +220,9 @@ def test_config_errors_name_the_key_the_value_and_the_rule() -> None:
         )
     with pytest.raises(ValidationError, match="tiers"):
         TariffShape(kind="block", tiers=((10, 1.0),))
-    with pytest.raises(ValidationError, match="usage rent is billed on the hours"):
+    with pytest.raises(ValidationError, match="is not a tariff"):
         EquipmentLeasingConfig.model_validate(
-            {"traditional": {"pricing": "block", "monitoring": "inspection"}}
+            {"traditional": {"pricing": "usage", "monitoring": "inspection"}}
         )
     with pytest.raises(ValidationError, match="broker_url"):
         EquipmentLeasingConfig.model_validate({"telemetry": {"broker_url": "http://x"}})

@@ -97,7 +97,7 @@ def test_a_busy_lessee_keeps_paying_without_a_lock_too() -> None:
 
 def test_partly_pays_the_bills_near_the_trigger_stop_pays_nothing() -> None:
     m = market(small(4), USAGE)
-    lock = RepaymentDecision(m.cfg, telemetry=True)
+    lock = RepaymentDecision(m.cfg, telemetry=True, lock=True)
     assert lock.partly_days == m.cfg.bank.lock_after_days - m.cfg.lessee.repayment.safety_days
     book = m.book
     day = 100

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from agents.equipment_leasing.population import build_devices
 from sim.cases.base import CaseContext
+from sim.cases.equipment_leasing.decomposition import decompose, record_decomposition
 from sim.cases.equipment_leasing.kpis import CASE, GLOSSARY, LeasingKpis
 from sim.cases.equipment_leasing.report import record_claims
 from sim.cases.equipment_leasing.wiring import run_mode
@@ -36,6 +37,10 @@ def run(ctx: CaseContext) -> None:
     for mode in ctx.config.modes:
         results[mode] = run_mode(ctx, mode, devices)
     record_claims(ctx.recorder, results)
+    both = {"innovated", "traditional"} <= set(results)
+    if both and ctx.case.decomposition.enabled:
+        base, full = results["traditional"].totals, results["innovated"].totals
+        record_decomposition(ctx.recorder, decompose(ctx, devices, base, full))
 
 
 __all__ = ["run"]

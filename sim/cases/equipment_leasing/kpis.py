@@ -110,14 +110,14 @@ class LeasingKpis:
     """Collects one mode's KPIs from its bus; ``monthly`` and ``totals`` feed claims and figures.
 
     Args:
-        rec: where KPI points and totals go.
+        rec: where KPI points and totals go (None: kept here only, e.g. for the decomposition).
         mode: the mode's name.
         cfg: the case config (inspection cost per visit, fleet size).
         telemetry: whether the mode monitors by telemetry (messages count only then).
     """
 
     def __init__(
-        self, rec: Recorder, mode: str, cfg: EquipmentLeasingConfig, telemetry: bool
+        self, rec: Recorder | None, mode: str, cfg: EquipmentLeasingConfig, telemetry: bool
     ) -> None:
         self.rec, self.mode, self.cfg, self.telemetry = rec, mode, cfg, telemetry
         self.monthly: dict[str, list[float]] = {k: [] for k in MONTH_SERIES}
@@ -183,7 +183,8 @@ class LeasingKpis:
             "active_leases": m.active_leases_days / max(m.days, 1.0),
         }
         for name, value in values.items():
-            self.rec.kpi(CASE, self.mode, m.month, name, float(value))
+            if self.rec is not None:
+                self.rec.kpi(CASE, self.mode, m.month, name, float(value))
             self.monthly[name].append(float(value))
         for key in MONTH_SUMS:
             self.sums[key] += getattr(m, key)
@@ -238,7 +239,8 @@ class LeasingKpis:
             totals[f"alerts_{rule}"] = self.counts[f"alerts_{rule}"]
             totals[f"alert_precision_{rule}"] = self.alert_quality((rule,), "")["precision"]
         for name, value in totals.items():
-            self.rec.total(CASE, self.mode, name, value)
+            if self.rec is not None:
+                self.rec.total(CASE, self.mode, name, value)
         self.totals = totals
 
     def alert_quality(self, rules: tuple[str, ...], prefix: str) -> dict[str, float]:

@@ -46,21 +46,36 @@ def build_port(
 def run_mode(ctx: CaseContext, mode: str, devices: DeviceTraits) -> LeasingKpis:
     """Build and run one mode; returns its collector (monthly series and totals)."""
     started = time.perf_counter()
-    cfg: EquipmentLeasingConfig = ctx.case
-    model = EquipmentLeasingModel(cfg, mode, devices, ctx.config.calendar, ctx.seeds)
-    kpis = LeasingKpis(ctx.recorder, mode, cfg, telemetry=model.mode.monitoring == "telemetry")
-    ctx.recorder.subscribe(model.bus, CASE, mode)
-    kpis.subscribe(model.bus)
-    with build_port(cfg, model.mode, model.device_specs(), model.bank) as port:
-        model.attach(port)
-        ctx.recorder.provenance(f"{CASE}.{mode}.telemetry", _describe(port, cfg, model.mode))
-        model.run(progress=ctx.progress)
-        stats = port.stats
+    kpis = run_quiet(ctx, ctx.case, mode, devices, record=True)
     wall_seconds = time.perf_counter() - started
     # wall time is provenance, not a KPI: summary.json must be identical for the same seed
     ctx.recorder.provenance(f"{CASE}.{mode}.wall_seconds", round(wall_seconds, 3))
-    kpis.finish(stats)
     log.info("%s/%s done in %.1f s", CASE, mode, wall_seconds)
+    return kpis
+
+
+def run_quiet(
+    ctx: CaseContext,
+    cfg: EquipmentLeasingConfig,
+    mode: str,
+    devices: DeviceTraits,
+    record: bool = False,
+) -> LeasingKpis:
+    """Run ``mode`` under ``cfg``; with ``record`` into the run's recorder (events, KPIs,
+    totals, provenance), else only into the returned collector (the decomposition's runs)."""
+    model = EquipmentLeasingModel(cfg, mode, devices, ctx.config.calendar, ctx.seeds)
+    telemetry = model.mode.monitoring == "telemetry"
+    kpis = LeasingKpis(ctx.recorder if record else None, mode, cfg, telemetry=telemetry)
+    if record:
+        ctx.recorder.subscribe(model.bus, CASE, mode)
+    kpis.subscribe(model.bus)
+    with build_port(cfg, model.mode, model.device_specs(), model.bank) as port:
+        model.attach(port)
+        if record:
+            ctx.recorder.provenance(f"{CASE}.{mode}.telemetry", _describe(port, cfg, model.mode))
+        model.run(progress=ctx.progress and record)
+        stats = port.stats
+    kpis.finish(stats)
     return kpis
 
 
