@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.merchant_credit.events import Application, Approval, Default, Rejection, WriteOff
+from agents.merchant_credit.events import (
+    Application,
+    Approval,
+    Default,
+    Discouraged,
+    Rejection,
+    WriteOff,
+)
 from agents.merchant_credit.features import branch_features, platform_features
 from agents.merchant_credit.merchants import NEVER, MerchantPopulation
 from agents.merchant_credit.population import MerchantDrivers
@@ -105,6 +112,28 @@ class LendingDesk:
         self.scored_day = day
         return idx
 
+    def would_approve(self, day: int, idx: np.ndarray) -> np.ndarray:
+        """Whether the desk would approve merchants ``idx`` today (what a merchant who knows the
+        bank's criteria, or sees the platform's pre-approved offer, expects)."""
+        passes = np.zeros(idx.size, dtype=bool)
+        on_data = self.data_path[idx]
+        data, rule = idx[on_data], idx[~on_data]
+        if data.size:
+            line = self.policy.limit_cny(self.data_pd[data], self.pop.monthly_sales_cny(data))
+            policy = np.full(data.size, "policy", dtype=object)
+            line, _ = self._capped(line, data, self.policy.limit_step_cny, policy)
+            passes[on_data] = line >= self.policy.min_limit_cny
+        if rule.size:
+            line, _ = self._rule_line(branch_features(self.pop, rule, day, self.drivers), rule)
+            passes[~on_data] = line >= self.rule.min_limit_cny
+        return passes
+
+    def discouraged(self, day: int, idx: np.ndarray) -> None:
+        """Record the merchants ``idx`` who wanted credit today but expected a rejection."""
+        t_hours = day * HOURS_PER_DAY
+        for i in idx:
+            self.emit(Discouraged(t_hours=t_hours, agent=int(i), data_path=bool(self.data_path[i])))
+
     def receive(self, day: int, idx: np.ndarray) -> None:
         """Queue today's applications ``idx`` for a decision after each path's delay."""
         self.pending_until[idx] = day + self.decision_days[idx]
@@ -144,6 +173,7 @@ class LendingDesk:
                 )
             else:
                 self.emit(Rejection(t_hours=t_hours, agent=int(i), amount=0.0, pd=pd))
+        self.pop.learn_rejection(order[~approved])
 
     def requested_cny(self, idx: np.ndarray) -> np.ndarray:
         """The line merchants ``idx`` ask for (``behaviour.request_sales_months`` of sales)."""

@@ -87,6 +87,15 @@ class Application(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Discouraged(Event):
+    """A merchant short of cash would apply but expects a rejection, so it does not."""
+
+    kind: ClassVar[str] = "discouraged"
+    agent: int
+    data_path: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Approval(Event):
     """A line of ``amount`` CNY is granted; ``pd`` is the score it was decided on.
 

@@ -9,7 +9,10 @@ regime and by demand shocks; it drives sales, ratings, refunds, inventory turnov
 failure hazard. Cash follows sales, refunds, fixed costs and lumpy inventory purchases (stocked
 ahead of peaks such as 11.11); running out of cash beyond the payables tolerance is also failure.
 
-Credit behaviour: a merchant short of cash applies for a line (:meth:`MerchantPopulation.apply`),
+Credit behaviour: a merchant short of cash considers a line
+(:meth:`MerchantPopulation.wants_credit`) and applies unless it knows the bank would reject it
+(:meth:`MerchantPopulation.apply`: the discouraged borrowers of the survey row; a rejected
+merchant learns the answer). With a line it
 draws on it to reach its cash target and repays from spare cash, at least the billed minimum it
 can afford (:meth:`MerchantPopulation.draw_and_repay`). A merchant that cannot pay its bill falls
 past due; the book marks it in default at ``ledger.npl_dpd`` days.
@@ -69,6 +72,9 @@ class MerchantPopulation:
         self.cash_cny = cfg.population.cash_buffer_months * traits.monthly_cost_cny * buffer
         self._sum_30d = np.zeros(n)
         self.last_applied = np.full(n, NEVER, dtype=np.int64)
+        #: Merchants who know how the bank would decide them (set by the model from the
+        #: ``behaviour.knows_outcome_probability`` draw; rejected merchants learn).
+        self.knows_outcome = np.zeros(n, dtype=bool)
         self.days_run = 0
         shape = (self.history_days, n)
         self.sales = np.zeros(shape, dtype=np.float32)
@@ -203,8 +209,8 @@ class MerchantPopulation:
         self.failed_day[failed] = day
 
     # ---- credit behaviour ------------------------------------------------------------
-    def apply(self, day: int, u: np.ndarray, may_apply: np.ndarray) -> np.ndarray:
-        """Merchants short of cash who may apply (no line, nothing pending) decide to apply.
+    def wants_credit(self, day: int, u: np.ndarray, may_apply: np.ndarray) -> np.ndarray:
+        """Merchants short of cash who may apply (no line, nothing pending) and consider it today.
 
         Args:
             day: sim day.
@@ -212,14 +218,32 @@ class MerchantPopulation:
             may_apply: merchants without a line and without a pending application.
 
         Returns:
-            Indices of today's applicants.
+            Indices of today's would-be applicants.
         """
         b = self.cfg.behaviour
         short = self.cash_cny < b.apply_below_cash_months * self.traits.monthly_cost_cny
         ready = self.alive & may_apply & short & (day - self.last_applied >= b.reapply_after_days)
-        idx = np.flatnonzero(ready & (u < b.apply_probability_per_day))
-        self.last_applied[idx] = day
-        return idx
+        return np.flatnonzero(ready & (u < b.apply_probability_per_day))
+
+    def apply(self, day: int, idx: np.ndarray, would_pass: np.ndarray) -> np.ndarray:
+        """Would-be applicants ``idx`` decide: one who knows the bank would reject it stays away.
+
+        Args:
+            day: sim day.
+            idx: today's would-be applicants (:meth:`wants_credit`).
+            would_pass: per ``idx``, whether the bank would approve it today.
+
+        Returns:
+            Mask over ``idx``: applies (True) or is discouraged (False).
+        """
+        applies = ~self.knows_outcome[idx] | would_pass
+        self.last_applied[idx[applies]] = day
+        return applies
+
+    def learn_rejection(self, idx: np.ndarray) -> None:
+        """Rejected merchants know the bank's answer from now on (``behaviour.rejected_learn``)."""
+        if self.cfg.behaviour.rejected_learn:
+            self.knows_outcome[idx] = True
 
     def draw_and_repay(self, book: RevolvingBook) -> None:
         """Draw up to the cash target, then repay from cash above the repay threshold, and at

@@ -3,8 +3,9 @@
 :class:`MerchantCreditModel` is a :class:`~sim.kernel.clock.TwinModel`. It holds this mode's copy
 of the merchant population, the revolving book and the lending desk (which calls the scoring
 port), and registers two activities on the clock at the end of each day: the business day
-(trading, applications, decisions, draws and repayments, interest and arrears) and, after it, the
-month end on the calendar's report-month ends (re-rating, reviews, monitoring, the book snapshot).
+(trading, who applies and who is discouraged, decisions, draws and repayments, interest and
+arrears) and, after it, the month end on the calendar's report-month ends (re-rating, reviews,
+monitoring, the book snapshot).
 Everything observable leaves as typed events through :meth:`emit`.
 """
 
@@ -81,6 +82,8 @@ class MerchantCreditModel(TwinModel):
         self.book = RevolvingBook(population.size, cfg.ledger)
         self.desk = LendingDesk(cfg, mode, scorer, population, drivers, self.book, names, self.emit)
         self.behaviour_rng = seeds.generator("behaviour")
+        knows = seeds.generator("expectations").random(population.size)
+        population.knows_outcome = knows < cfg.behaviour.knows_outcome_probability
         end_of_day = HOURS_PER_DAY - 1
         self.every(HOURS_PER_DAY, self._on_day, offset_hours=end_of_day)
         self.every(HOURS_PER_DAY, self._on_month_end, offset_hours=end_of_day, priority=1)
@@ -125,7 +128,13 @@ class MerchantCreditModel(TwinModel):
             )
         )
         desk.rescore_if_due(day)
-        desk.receive(day, pop.apply(day, self.behaviour_rng.random(pop.size), desk.may_apply()))
+        wanting = pop.wants_credit(day, self.behaviour_rng.random(pop.size), desk.may_apply())
+        would_pass = np.ones(wanting.size, dtype=bool)
+        knows = pop.knows_outcome[wanting]
+        would_pass[knows] = desk.would_approve(day, wanting[knows])
+        applies = pop.apply(day, wanting, would_pass)
+        desk.discouraged(day, wanting[~applies])
+        desk.receive(day, wanting[applies])
         desk.decide(day)
         pop.draw_and_repay(book)
         desk.close_day(day)

@@ -198,7 +198,22 @@ class BehaviourConfig(Frozen):
         default=1.0, ge=0, description="considers borrowing below this cash"
     )
     apply_probability_per_day: float = Field(default=0.05, ge=0, le=1)
-    reapply_after_days: int = Field(default=90, ge=1, le=3650)
+    reapply_after_days: int = Field(
+        default=90, ge=1, le=3650, description="days after an application before the next one"
+    )
+    knows_outcome_probability: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="share of merchants who know how the bank would decide them today (its "
+        "published criteria, the platform's pre-approved offer); one who expects a rejection "
+        "does not apply (a discouraged borrower); 0 = everyone short of cash applies (old)",
+    )
+    rejected_learn: bool = Field(
+        default=True,
+        description="a rejected merchant knows the bank's answer from then on, so it re-applies "
+        "(after reapply_after_days) only once it would pass; false = re-applies blindly (old)",
+    )
     request_sales_months: float | None = Field(
         default=2.0,
         gt=0,

@@ -18,6 +18,7 @@ from agents.merchant_credit.events import (
     Approval,
     BookState,
     Default,
+    Discouraged,
     MonthEnd,
     Rejection,
     RunStart,
@@ -66,6 +67,30 @@ GLOSSARY: dict[str, str] = {
     "request_bound_share": (
         "Approvals whose line was set by the merchant's request "
         "(behaviour.request_sales_months of sales, below every bank term) / approvals."
+    ),
+    "seekers": (
+        "Merchants who wanted credit at least once in the run: applied, or were short of cash "
+        "and would have applied but expected a rejection (discouraged)."
+    ),
+    "seekers_obtained_share": "Seekers who obtained a line / seekers (cf. the survey's 46%).",
+    "seekers_rejected_share": (
+        "Seekers who applied but hold no line at the end (rejected or still pending) / seekers "
+        "(cf. the survey's 11.6%)."
+    ),
+    "seekers_discouraged_share": (
+        "Seekers who never applied because they expected a rejection / seekers (cf. the "
+        "survey's 42.4% who did not apply)."
+    ),
+    "bad_rate_approved": (
+        "Approved seekers failing within scoring.label_window_days of the day they first sought "
+        "credit / approved seekers (the twin knows every merchant's outcome)."
+    ),
+    "bad_rate_rejected": "The same failure rate for seekers who applied and got no line.",
+    "bad_rate_discouraged": "The same failure rate for seekers who never applied (discouraged).",
+    "bad_rate_all_seekers": "The same failure rate over every seeker (the all-merchant truth).",
+    "application_auc_approved_only": (
+        "application_auc on the approved applicants only: the part of the truth a bank that only "
+        "sees its own borrowers can measure (reject inference: compare with application_auc)."
     ),
     "default_share_cumulative": "Lines ever defaulted / lines ever opened over the run.",
     "monthly_default_rate": (
@@ -196,6 +221,9 @@ class MerchantCreditKpis:
         self.default_day = np.zeros(0, dtype=np.int64)
         self.decided = np.zeros(0, dtype=bool)
         self.approved = np.zeros(0, dtype=bool)
+        self.applied = np.zeros(0, dtype=bool)
+        self.discouraged = np.zeros(0, dtype=bool)
+        self.first_seek_day = np.zeros(0, dtype=np.int64)
         self.month_ends: list[int] = []
         self.binding: dict[str, int] = defaultdict(int)
         self.first_score = np.zeros(0)
@@ -208,6 +236,7 @@ class MerchantCreditKpis:
         bus.subscribe(self._on_start, RunStart)
         bus.subscribe(self._on_day, TradingDay)
         bus.subscribe(self._on_application, Application)
+        bus.subscribe(self._on_discouraged, Discouraged)
         bus.subscribe(self._on_decision, Approval)
         bus.subscribe(self._on_decision, Rejection)
         bus.subscribe(self._on_default, Default)
@@ -222,6 +251,9 @@ class MerchantCreditKpis:
         self.default_day = np.full(n, NOT_FAILED, dtype=np.int64)
         self.decided = np.zeros(n, dtype=bool)
         self.approved = np.zeros(n, dtype=bool)
+        self.applied = np.zeros(n, dtype=bool)
+        self.discouraged = np.zeros(n, dtype=bool)
+        self.first_seek_day = np.full(n, -1, dtype=np.int64)
         self.first_score = np.full(n, np.nan)
         self.first_score_day = np.full(n, -1, dtype=np.int64)
         self.begin_month(event.state)
@@ -233,6 +265,16 @@ class MerchantCreditKpis:
 
     def _on_application(self, event: Application) -> None:
         self.month.applications += 1
+        self.applied[event.agent] = True
+        self._seek(event.agent, event.t_hours)
+
+    def _on_discouraged(self, event: Discouraged) -> None:
+        self.discouraged[event.agent] = True
+        self._seek(event.agent, event.t_hours)
+
+    def _seek(self, agent: int, t_hours: float) -> None:
+        if self.first_seek_day[agent] < 0:
+            self.first_seek_day[agent] = _day(t_hours)
 
     def _on_decision(self, event: Approval | Rejection) -> None:
         i, m = event.agent, self.month
@@ -329,6 +371,25 @@ class MerchantCreditKpis:
         """Mean monthly NPL ratio over the last ``WINDOW_MONTHS`` months."""
         return _nanmean(self.series["npl_ratio"][-WINDOW_MONTHS:])
 
+    def seekers(self) -> dict[str, float]:
+        """Who wanted credit and what became of them; failure rates by group (reject inference)."""
+        seekers = self.applied | self.discouraged
+        groups = {
+            "approved": self.approved,
+            "rejected": self.applied & ~self.approved,
+            "discouraged": self.discouraged & ~self.applied,
+            "all_seekers": seekers,
+        }
+        failed = self.failed_day <= self.first_seek_day + self.label_window_days
+        n = int(seekers.sum())
+        out = {"seekers": float(n)}
+        for name, key in (("approved", "obtained"), ("rejected", "rejected")):
+            out[f"seekers_{key}_share"] = ratio(int(groups[name].sum()), n)
+        out["seekers_discouraged_share"] = ratio(int(groups["discouraged"].sum()), n)
+        for name, members in groups.items():
+            out[f"bad_rate_{name}"] = ratio(int((members & failed).sum()), int(members.sum()))
+        return out
+
     def totals(self) -> dict[str, float | None]:
         """Run totals of the mode (after the run)."""
         s, end, window = self.series, self.end, self.label_window_days
@@ -360,6 +421,10 @@ class MerchantCreditKpis:
             "credit_committed_cny": float(np.mean(s["credit_committed_cny"])),
             "application_auc": auc(label, first),
             "application_ks": ks(label, first),
+            "application_auc_approved_only": auc(
+                label[self.approved[scored]], first[self.approved[scored]]
+            ),
+            **self.seekers(),
             "merchant_exit_rate_annual": ratio(exits, self.merchants * years),
             "merchant_sales_cny": float(sum(s["merchant_sales_cny"])),
             "data_path_share": self.data_path_share,
