@@ -27,7 +27,6 @@ from agents.equipment_leasing.events import (
     AlertSeen,
     Call,
     Default,
-    NewLease,
     RemoteLock,
     Repossession,
     Restructure,
@@ -53,6 +52,8 @@ class LeasingBank:
         features: what the mode has: GPS/telemetry (precise location, fast repossession), the
             remote lock, the dealer-network redeployment of idle machines.
         emit: where the bank's events go (the model's ``emit``).
+        lease_out: offers the free machine of a slot to the next applicant on a day; whether it
+            was leased (:meth:`~agents.equipment_leasing.prospects.Prospects.try_lease`).
     """
 
     def __init__(
@@ -62,10 +63,11 @@ class LeasingBank:
         lessees: Lessees,
         features: ModeFeatures,
         emit: Callable[[Event], None],
+        lease_out: Callable[[int, int], bool],
     ) -> None:
         self.cfg, self.policy, self.book = cfg, cfg.bank, book
         self.telemetry = features.telemetry
-        self.lessees, self.emit = lessees, emit
+        self.lessees, self.emit, self.lease_out = lessees, emit, lease_out
         self.can_lock, self.redeploy = features.remote_lock, features.redeployment
         self.inbox: list[Alert] = []
         self.known_outside = np.zeros(book.n, dtype=bool)
@@ -211,10 +213,10 @@ class LeasingBank:
         for i in np.flatnonzero((book.status == REPOSSESSING) & (book.status_days_left == 0)):
             self._repossess(day, int(i), draws.u["locate"][i])
         for i in np.flatnonzero((book.status == YARD) & (book.status_days_left == 0)):
-            lessee = self.lessees.start(int(i), int(book.lease_no[i]) + 1, day)
-            self.forget(int(i))
-            t = day * float(HOURS_PER_DAY)
-            self.emit(NewLease(t_hours=t, agent=self._device(int(i)), lease_no=lessee.lease_no))
+            if self.lease_out(int(i), day):
+                self.forget(int(i))
+            else:
+                book.status_days_left[i] = self.cfg.prospects.arrival_days
 
     def _locate_probability(self, i: int) -> float:
         """A machine on its site is always found; one moved away by GPS, or by luck without."""

@@ -33,7 +33,8 @@ class LeaseBook:
     Args:
         cfg: the case config.
         devices: the fleet.
-        tariff: the mode's rent rule.
+        tariffs: the rent rules leases can run on (index 0: the mode's own; a lease's index is
+            ``tariff_ix``).
         month_start_days: sim day on which each report month starts (index = month).
     """
 
@@ -41,10 +42,10 @@ class LeaseBook:
         self,
         cfg: EquipmentLeasingConfig,
         devices: DeviceTraits,
-        tariff: Tariff,
+        tariffs: list[Tariff],
         month_start_days: list[int],
     ) -> None:
-        self.cfg, self.devices, self.tariff = cfg, devices, tariff
+        self.cfg, self.devices, self.tariffs = cfg, devices, tariffs
         self.month_start_days = np.array(month_start_days)
         n, ring = devices.count, cfg.lessee.client_payment_delay_days[1] + 1
         self.annuity = lease_annuity_cny(devices.price_cny, cfg.lease)
@@ -70,6 +71,7 @@ class LeaseBook:
         self.status_days_left = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
         self.stance = np.full(n, PAY, dtype=np.int64)
+        self.tariff_ix = np.zeros(n, dtype=np.int64)
         #: a lessee paying partly pays the bills at least this many days past due
         self.partly_days = cfg.lease.default_after_days_past_due
         self.age_years_at_day0 = devices.age_years_at_start.copy()
@@ -84,13 +86,28 @@ class LeaseBook:
         lessee = self.cfg.lessee
         return self.annuity[i] + lessee.operator_cost_cny_per_month + lessee.overhead_cny_per_month
 
-    def start_lease(self, i: int, lease_no: int, day: int, traits: LesseeTraits) -> None:
+    def rent_cny(self, hours: np.ndarray) -> np.ndarray:
+        """Each lease's rent for a month of ``hours`` under its own tariff."""
+        rents = [t.rent_cny(self.annuity, hours) for t in self.tariffs]
+        return np.choose(self.tariff_ix, rents) if len(rents) > 1 else rents[0]
+
+    def job_rent_cny(self, month_hours: np.ndarray, job_hours: float) -> np.ndarray:
+        """Each lease's extra rent for ``job_hours`` more on a month of ``month_hours``."""
+        extra = [t.job_rent_cny(self.annuity, month_hours, job_hours) for t in self.tariffs]
+        return np.choose(self.tariff_ix, extra) if len(extra) > 1 else extra[0]
+
+    def start_lease(
+        self, i: int, lease_no: int, day: int, traits: LesseeTraits, tariff_ix: int = 0
+    ) -> None:
         """A new lessee of ``traits`` takes device ``i`` (lease 0: already running at day 0)."""
         self.status[i], self.lease_no[i], self.lease_start_day[i] = ACTIVE, lease_no, day
+        self.tariff_ix[i] = tariff_ix
         self.months_elapsed[i] = traits.months_elapsed
         self.idle_share[i], self.intensity[i] = traits.idle_share, traits.intensity
         self.delay_days[i] = traits.payment_delay_days
-        self.cash[i] = self.cfg.lessee.cash_buffer_months * self.monthly_costs_cny(i)
+        buffer = traits.cash_buffer_months
+        months = self.cfg.lessee.cash_buffer_months if buffer is None else buffer
+        self.cash[i] = months * self.monthly_costs_cny(i)
         self.receivables[i] = 0.0
         self.receivables[i, : traits.payment_delay_days] = self.expected_daily_revenue_cny(i)
         self.unpaid[i] = 0.0
@@ -128,7 +145,7 @@ class LeaseBook:
     def bill(self, month: int) -> np.ndarray:
         """Bill last month's rent on the first day of ``month`` to leases still in their tenor."""
         active = (self.status == ACTIVE) & (self.months_elapsed < self.cfg.lease.tenor_months)
-        rent = self.tariff.rent_cny(self.annuity, self.hours_month)
+        rent = self.rent_cny(self.hours_month)
         deferred = np.where(self.deferred_months_left > 0, self.deferred_cny, 0.0)
         due = np.where(active, rent + deferred, 0.0)
         self.unpaid[:, month] += due

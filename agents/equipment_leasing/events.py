@@ -124,8 +124,24 @@ class Repossession(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Application(Event):
+    """A prospective lessee for a free machine: the tariff it chose and the outcome.
+
+    ``reason``: ``""`` when approved, ``no_take_up`` when the expected margin did not cover the
+    rent (it did not apply), ``cash`` or ``cover`` when the lessor's screen turned it down.
+    """
+
+    kind: ClassVar[str] = "application"
+    agent: str
+    tariff: str
+    approved: bool
+    reason: str
+    expected_hours: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NewLease(Event):
-    """A repossessed machine was leased out again to a new lessee."""
+    """A free machine (matured or repossessed) was leased out to a new lessee."""
 
     kind: ClassVar[str] = "new_lease"
     agent: str
@@ -146,7 +162,8 @@ class MonthEnd(Event):
         rent_billed_cny: rent billed (on the month's first day).
         active_leases_days: running leases summed over the month's days.
         days: days in the month.
-        matured: leases that reached the end of their tenor and were renewed.
+        matured: leases that reached the end of their tenor.
+        yard_days: machines in the yard (waiting for a lessee) summed over the month's days.
     """
 
     kind: ClassVar[str] = "month_end"
@@ -161,6 +178,7 @@ class MonthEnd(Event):
             "active_leases_days",
             "days",
             "matured",
+            "yard_days",
         }
     )
     month: int
@@ -173,3 +191,4 @@ class MonthEnd(Event):
     active_leases_days: float
     days: float
     matured: float
+    yard_days: float

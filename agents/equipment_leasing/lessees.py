@@ -86,10 +86,19 @@ class Lessees:
         """The lessee of ``slot``, None while the machine is in recovery, in the yard or lost."""
         return self._by_slot.get(slot)
 
-    def start(self, slot: int, lease_no: int, day: int) -> Lessee:
-        """A new lessee takes the device of ``slot`` from ``day``."""
-        traits = draw_lessee(self.cfg, self.seeds, slot, lease_no)
-        self.book.start_lease(slot, lease_no, day, traits)
+    def start(
+        self,
+        slot: int,
+        lease_no: int,
+        day: int,
+        traits: LesseeTraits | None = None,
+        tariff_ix: int = 0,
+    ) -> Lessee:
+        """A new lessee (``traits``, drawn when omitted) takes the device of ``slot`` from
+        ``day`` on tariff ``tariff_ix`` of the book's menu."""
+        if traits is None:
+            traits = draw_lessee(self.cfg, self.seeds, slot, lease_no)
+        self.book.start_lease(slot, lease_no, day, traits, tariff_ix)
         lessee = Lessee(self.model, self.book, slot, lease_no, traits, day)
         self.agents.add(lessee)
         self._by_slot[slot] = lessee

@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from agents.equipment_leasing.bank import LeasingBank
-from agents.equipment_leasing.book import ACTIVE, LeaseBook
+from agents.equipment_leasing.book import ACTIVE, YARD, LeaseBook
 from agents.equipment_leasing.events import MonthEnd, RepaymentChoice
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import Operations, draw_day
 from agents.equipment_leasing.population import DeviceTraits
+from agents.equipment_leasing.prospects import Prospects
 from agents.equipment_leasing.repayment import CHOICES, RepaymentDecision
 from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeConfig, mode_features
 from agents.equipment_leasing.sensors import Sensors
@@ -46,6 +47,7 @@ class MonthTally:
     active_leases_days: float = 0.0
     days: float = 0.0
     matured: float = 0.0
+    yard_days: float = 0.0
 
 
 class EquipmentLeasingModel(TwinModel):
@@ -83,13 +85,18 @@ class EquipmentLeasingModel(TwinModel):
         self.features = mode_features(cfg, mode)
         self.mode = ModeConfig(pricing=self.features.pricing, monitoring=self.features.monitoring)
         market = seeds.child("market")
-        tariff = Tariff(cfg.tariffs[self.mode.pricing], self.mode.pricing)
-        self.book = LeaseBook(cfg, devices, tariff, calendar.month_start_days)
+        menu = [Tariff(cfg.tariffs[name], name) for name in self.features.offered]
+        self.book = LeaseBook(cfg, devices, menu, calendar.month_start_days)
         self.lessees = Lessees(self, cfg, self.book, market)
         for i in range(devices.count):
             self.lessees.start(i, 0, day=0)
         telemetry = self.features.telemetry
-        self.bank = LeasingBank(cfg, self.book, self.lessees, self.features, self.emit)
+        self.prospects = Prospects(
+            cfg, self.book, self.lessees, self.features.offered, market, self.emit
+        )
+        self.bank = LeasingBank(
+            cfg, self.book, self.lessees, self.features, self.emit, self.prospects.try_lease
+        )
         self.ops = Operations(cfg, self.book)
         self.repayment = RepaymentDecision(cfg, telemetry, lock=self.features.remote_lock)
         self.sensors = Sensors(devices, cfg.fleet)
@@ -175,15 +182,14 @@ class EquipmentLeasingModel(TwinModel):
 
     def _mature(self, day: int) -> None:
         """Leases at the end of their tenor with nothing owed: the lessee keeps its machine and
-        leaves; a new machine and a new lessee fill the slot."""
+        leaves; a new machine fills the slot and waits in the yard for an applicant."""
         book = self.book
         done = (book.status == ACTIVE) & (book.months_elapsed >= self.cfg.lease.tenor_months)
         settled = book.arrears_cny() <= self.cfg.lease.settled_below_cny
         for i in np.flatnonzero(done & settled):
             self.lessees.exit(int(i))
             book.replace_device(int(i), day)
-            self.lessees.start(int(i), int(book.lease_no[i]) + 1, day)
-            self.bank.forget(int(i))
+            book.status[i], book.status_days_left[i] = YARD, 0
             self.tally.matured += 1
 
     def _send(
@@ -213,6 +219,7 @@ class EquipmentLeasingModel(TwinModel):
         tally.leased_available_hours += float((self.book.status == ACTIVE).sum()) * per_day
         tally.active_leases_days += len(self.lessees)
         tally.days += 1
+        tally.yard_days += float((self.book.status == YARD).sum())
 
     def _close_month(self, day: int) -> None:
         t = (day + 1) * float(HOURS_PER_DAY)

@@ -170,7 +170,7 @@ class Operations:
         d, book = self.cfg.demand, self.book
         lo, hi = d.spot_margin_cny_per_hour
         margin = lo + (hi - lo) * draws.u["spot_margin"]
-        extra_rent = book.tariff.job_rent_cny(book.annuity, month_end_hours, job_hours)
+        extra_rent = book.job_rent_cny(month_end_hours, job_hours)
         offered = draws.u["spot"] < d.spot_job_probability * min(season, d.spot_season_cap)
         return offered & (margin * job_hours > extra_rent)
 

@@ -44,6 +44,7 @@ class LesseeTraits:
     payment_delay_days: int
     intensity: float
     months_elapsed: int
+    cash_buffer_months: float | None = None
 
 
 def build_devices(cfg: EquipmentLeasingConfig, seeds: SeedTree) -> DeviceTraits:
@@ -88,4 +89,22 @@ def draw_lessee(
         payment_delay_days=int(rng.integers(delay_lo, delay_hi + 1)),
         intensity=float(rng.lognormal(-(sd**2) / 2, sd)),
         months_elapsed=elapsed,
+    )
+
+
+def draw_applicant(
+    cfg: EquipmentLeasingConfig, seeds: SeedTree, slot: int, lease_no: int, k: int
+) -> LesseeTraits:
+    """Applicant ``k`` for lease ``lease_no`` of ``slot``: a lessee's traits and its cash."""
+    rng = seeds.generator("applicant", str(slot), str(lease_no), str(k))
+    lo, hi = cfg.fleet.idle_share_range
+    delay_lo, delay_hi = cfg.lessee.client_payment_delay_days
+    cash_lo, cash_hi = cfg.prospects.cash_buffer_months
+    sd = cfg.lessee.intensity_sd
+    return LesseeTraits(
+        idle_share=float(rng.uniform(lo, hi)),
+        payment_delay_days=int(rng.integers(delay_lo, delay_hi + 1)),
+        intensity=float(rng.lognormal(-(sd**2) / 2, sd)),
+        months_elapsed=0,
+        cash_buffer_months=float(rng.uniform(cash_lo, cash_hi)),
     )

@@ -30,6 +30,25 @@ from sim.kernel.calendar import DAYS_PER_MONTH
 CHOICES = ("pay", "partly", "stop")
 
 
+def machine_margin_cny(
+    cfg: EquipmentLeasingConfig,
+    client_rate: np.ndarray | float,
+    fuel_litres_per_hour: np.ndarray | float,
+    idle_share: np.ndarray | float,
+    hours_month: np.ndarray | float,
+) -> np.ndarray:
+    """What a machine earns its lessee in a month of ``hours_month`` engine hours, before rent:
+    client revenue after bad debt, less fuel (working and idling), operator and overhead."""
+    lessee = cfg.lessee
+    revenue = np.multiply(hours_month, client_rate) * (1 - lessee.bad_debt_share)
+    per_hour = np.multiply(np.subtract(1, idle_share), fuel_litres_per_hour) + np.multiply(
+        idle_share, cfg.fleet.idle_fuel_litres_per_hour
+    )
+    fuel = np.multiply(hours_month, per_hour) * lessee.fuel_price_cny_per_litre
+    fixed = lessee.operator_cost_cny_per_month + lessee.overhead_cny_per_month
+    return np.asarray(revenue - fuel - fixed)
+
+
 class RepaymentDecision:
     """The lessees' monthly choice under one product (vectorised over the book's slots).
 
@@ -47,16 +66,14 @@ class RepaymentDecision:
 
     def margin_cny_per_month(self, book: LeaseBook, daily_hours: np.ndarray) -> np.ndarray:
         """What the machine earns the lessee in a month before rent, at ``daily_hours``."""
-        lessee = self.cfg.lessee
-        hours = daily_hours * DAYS_PER_MONTH
-        revenue = hours * book.devices.client_rate_cny_per_hour * (1 - lessee.bad_debt_share)
-        idle = book.idle_share
-        litres = hours * (
-            (1 - idle) * book.devices.fuel_litres_per_hour
-            + idle * self.cfg.fleet.idle_fuel_litres_per_hour
+        d = book.devices
+        return machine_margin_cny(
+            self.cfg,
+            d.client_rate_cny_per_hour,
+            d.fuel_litres_per_hour,
+            book.idle_share,
+            daily_hours * DAYS_PER_MONTH,
         )
-        fixed = lessee.operator_cost_cny_per_month + lessee.overhead_cny_per_month
-        return np.asarray(revenue - litres * lessee.fuel_price_cny_per_litre - fixed)
 
     def find_probability(self, book: LeaseBook) -> np.ndarray:
         """The lessee's odds that the lessor finds its machine (certain unless moved away)."""

@@ -305,6 +305,31 @@ class BankPolicy(Frozen):
     release_delay_days: int = Field(default=30, ge=0)
 
 
+class ProspectsConfig(Frozen):
+    """Prospective lessees of a free machine and the lessor's screening (all free parameters).
+
+    A machine free after a maturity or a repossession waits in the yard; an applicant arrives
+    every ``arrival_days``. It has its own expected use (intensity, drawn like a lessee's), cash
+    (``cash_buffer_months`` of fixed costs, drawn in the range) and client payment delay; it
+    picks the offered tariff with the lowest expected rent at its expected hours and leases only
+    if the machine's expected margin covers that rent. The lessor screens on statements and
+    collateral: cash of at least ``min_cash_months`` and an expected margin of at least
+    ``min_cover`` x the rent.
+    """
+
+    arrival_days: int = Field(default=7, ge=1, le=90, description="free, 3-30")
+    cash_buffer_months: tuple[float, float] = (0.5, 4.0)
+    min_cash_months: float = Field(default=1.0, ge=0, le=12, description="free, 0-3")
+    min_cover: float = Field(default=1.2, ge=0, le=5, description="free, 1-2")
+
+    @field_validator("cash_buffer_months")
+    @classmethod
+    def _cash_range(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= bounds[0] <= bounds[1]:
+            raise ValueError("must satisfy 0 <= low <= high")
+        return bounds
+
+
 class ChannelsConfig(Frozen):
     """What the innovated product adds to the traditional one, channel by channel.
 
@@ -314,10 +339,12 @@ class ChannelsConfig(Frozen):
     instead of the traditional one; ``monitoring``: telemetry instead of site inspections
     (alerts, GPS); ``remote_lock``: the lessor can lock a machine (and the lessees know it; with
     ``bank.remote_lock``); ``redeployment``: idle machines the lessor finds are offered to other
-    customers through the maker's dealer network.
+    customers through the maker's dealer network; ``selection``: new lessees choose among the
+    innovated mode's offered tariffs (``innovated.offered``) instead of the traditional one.
     """
 
     price_response: bool = True
+    selection: bool = True
     monitoring: bool = True
     remote_lock: bool = True
     redeployment: bool = True
@@ -334,7 +361,7 @@ class DecompositionConfig(Frozen):
     same KPIs as the broker at a fraction of the time; ``same``: the innovated mode's).
     """
 
-    enabled: bool = True
+    enabled: bool = False
     adapter: Literal["fake", "same"] = "fake"
 
 
@@ -343,6 +370,9 @@ class ModeConfig(Frozen):
 
     pricing: str = Field(description="name of a tariff under `tariffs`")
     monitoring: Literal["telemetry", "inspection"]
+    offered: tuple[str, ...] = Field(
+        default=(), description="tariffs new lessees may choose besides `pricing`"
+    )
 
 
 class EquipmentLeasingConfig(Frozen):
@@ -358,17 +388,21 @@ class EquipmentLeasingConfig(Frozen):
     bank: BankPolicy = BankPolicy()
     channels: ChannelsConfig = ChannelsConfig()
     decomposition: DecompositionConfig = DecompositionConfig()
-    innovated: ModeConfig = ModeConfig(pricing="block", monitoring="telemetry")
+    prospects: ProspectsConfig = ProspectsConfig()
+    innovated: ModeConfig = ModeConfig(
+        pricing="block", monitoring="telemetry", offered=("linear", "fixed")
+    )
     traditional: ModeConfig = ModeConfig(pricing="fixed", monitoring="inspection")
 
     @model_validator(mode="after")
     def _tariffs_exist(self) -> Self:
         for name in ("innovated", "traditional"):
             mode: ModeConfig = getattr(self, name)
-            if mode.pricing not in self.tariffs:
-                raise ValueError(
-                    f"{name}.pricing: {mode.pricing!r} is not a tariff (have {sorted(self.tariffs)})"
-                )
+            for key, tariff in (("pricing", mode.pricing), *(("offered", t) for t in mode.offered)):
+                if tariff not in self.tariffs:
+                    raise ValueError(
+                        f"{name}.{key}: {tariff!r} is not a tariff (have {sorted(self.tariffs)})"
+                    )
         return self
 
 
@@ -379,6 +413,7 @@ class ModeFeatures(Frozen):
     monitoring: Literal["telemetry", "inspection"]
     remote_lock: bool
     redeployment: bool
+    offered: tuple[str, ...]
 
     @property
     def telemetry(self) -> bool:
@@ -391,13 +426,25 @@ def mode_features(cfg: EquipmentLeasingConfig, mode: str) -> ModeFeatures:
     trad, inn, ch = cfg.traditional, cfg.innovated, cfg.channels
     if mode == "traditional":
         return ModeFeatures(
-            pricing=trad.pricing, monitoring=trad.monitoring, remote_lock=False, redeployment=False
+            pricing=trad.pricing,
+            monitoring=trad.monitoring,
+            remote_lock=False,
+            redeployment=False,
+            offered=_menu(trad),
         )
     if mode != "innovated":
         raise ValueError(f"unknown mode {mode!r} (innovated | traditional)")
+    pricing = inn.pricing if ch.price_response else trad.pricing
     return ModeFeatures(
-        pricing=inn.pricing if ch.price_response else trad.pricing,
+        pricing=pricing,
         monitoring=inn.monitoring if ch.monitoring else trad.monitoring,
         remote_lock=ch.remote_lock and cfg.bank.remote_lock,
         redeployment=ch.redeployment,
+        offered=_menu(inn, pricing) if ch.selection else (pricing,),
     )
+
+
+def _menu(mode: ModeConfig, pricing: str | None = None) -> tuple[str, ...]:
+    """The tariffs a new lessee may choose from: the mode's own first, then the offered ones."""
+    first = pricing or mode.pricing
+    return tuple(dict.fromkeys((first, *mode.offered)))

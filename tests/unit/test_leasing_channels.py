@@ -184,6 +184,7 @@ def test_lgd_counts_open_defaults_at_expected_recovery_and_resolved_ones_apart()
             active_leases_days=365,
             days=1,
             matured=0,
+            yard_days=0,
         )
     )
     k.finish(TelemetryStats())
@@ -197,3 +198,65 @@ def test_lgd_counts_open_defaults_at_expected_recovery_and_resolved_ones_apart()
     assert set(t) - {k for k in t if k.startswith("alert")} <= set(GLOSSARY) | {
         "alert_precision",
     }
+
+
+# --- (3) redeployment --------------------------------------------------------------------------
+
+
+def test_a_redeployed_machine_raises_fleet_hours_after_the_dealer_delay() -> None:
+    from products.telemetry.port import Alert
+
+    hours = {}
+    for redeploy in (True, False):
+        cfg = cfg_with(
+            bank={"work_match_probability": 1.0, "redeploy_delay_days": 2},
+            channels={"redeployment": redeploy},
+        )
+        m = market(cfg, USAGE)
+        m.book.project_active[:] = False  # every machine between projects
+        m.bank.send_alert(Alert(30.0, m.book.devices.device_ids[0], "idle", 25.0))
+        draws = draw_day(np.random.default_rng(0), 4)
+        draws.u["match"][:] = 0.0
+        m.bank.act(1, np.zeros(4, dtype=int), draws)
+        worked = []
+        for _ in range(4):
+            d = draw_day(np.random.default_rng(1), 4)
+            d.u["workday"][:], d.u["spot"][:], d.u["project"][:] = 0.0, 1.0, 1.0
+            worked.append(m.ops._hours(d, 1.0, 1.0, 0)[0])
+        hours[redeploy] = worked
+    assert hours[True][:2] == [0.0, 0.0] and hours[True][2] > 0 and hours[True][3] > 0
+    assert hours[False] == [0.0] * 4
+
+
+# --- (2) take-up and selection -----------------------------------------------------------------
+
+
+def _applicant(intensity: float, cash: float = 2.0):  # type: ignore[no-untyped-def]
+    from agents.equipment_leasing.population import LesseeTraits
+
+    return LesseeTraits(0.45, 60, intensity, 0, cash_buffer_months=cash)
+
+
+def test_a_low_use_applicant_picks_usage_rent_and_a_busy_one_the_fixed_rent() -> None:
+    m = market(cfg_with(), USAGE)
+    names = m.prospects.names
+    assert set(names) == {"block", "linear", "fixed"}
+    low, _, _ = m.prospects.choose(0, _applicant(0.7))
+    busy, _, _ = m.prospects.choose(0, _applicant(1.15))  # ~136 h: fixed beats the usage rent
+    assert m.cfg.tariffs[names[low]].kind != "fixed"
+    assert names[busy] == "fixed"
+    trad = market(cfg_with(), FIXED)
+    assert trad.prospects.names == ("fixed",)
+
+
+def test_an_applicant_applies_only_if_the_margin_covers_the_rent_and_passes_the_screen() -> None:
+    m = market(cfg_with(), FIXED)
+    slot = 0
+    m.book.status[slot] = YARD
+    m.lessees.exit(slot)
+    _, rent, margin = m.prospects.choose(slot, _applicant(1.0))
+    assert m.prospects.screen(_applicant(1.0, cash=0.2), rent, margin) == "cash"
+    assert m.prospects.screen(_applicant(1.0), rent, 1.1 * rent) == "cover"
+    assert m.prospects.screen(_applicant(1.0), rent, 2 * rent) == ""
+    _, rent_idle, margin_idle = m.prospects.choose(slot, _applicant(0.2))
+    assert margin_idle < rent_idle  # a firm with little work would not take the lease

@@ -77,6 +77,14 @@ def test_switching_monitoring_off_brings_the_inspectors_back() -> None:
     assert full["default_rate"] != visits["default_rate"] or full["lgd"] != visits["lgd"]
 
 
+def test_switching_selection_off_leaves_new_lessees_one_tariff_and_changes_rent_and_hours() -> None:
+    full, one = totals("innovated"), totals("innovated", "selection")
+    assert one["usage_tariff_share"] == 1.0  # the block tariff only
+    assert 0 < full["usage_tariff_share"] < 1  # busy applicants pick the fixed rent
+    assert full["rental_income_cny"] != one["rental_income_cny"]
+    assert full["utilisation"] != one["utilisation"]
+
+
 def test_with_every_channel_off_the_innovated_mode_is_the_traditional_mode() -> None:
     result = run_scenario(
         scenario(["traditional"], {c: False for c in CHANNELS}), out=_tmp(), progress=False

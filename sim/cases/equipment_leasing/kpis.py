@@ -17,6 +17,7 @@ import numpy as np
 
 from agents.equipment_leasing.events import (
     AlertSeen,
+    Application,
     Call,
     Default,
     MonthEnd,
@@ -53,8 +54,14 @@ GLOSSARY: dict[str, str] = {
     "engine_hours_per_device_month": "engine hours (idling included) per fleet slot and month",
     "rental_income_cny": "rent received from lessees over the run (CNY)",
     "rent_billed_cny": "rent billed over the run (CNY)",
-    "leases": "leases that ran in the run: those running at the start, renewals at maturity and "
-    "new leases of repossessed machines",
+    "leases": "leases that ran in the run: those running at the start and the new leases of "
+    "free machines (matured or repossessed)",
+    "applications": "prospective lessees of free machines who applied (their expected margin "
+    "covered the rent of their cheapest offered tariff)",
+    "approvals": "applications the lessor approved on its screen (cash, margin cover)",
+    "no_take_up": "prospective lessees who did not apply (expected margin below the rent)",
+    "usage_tariff_share": "share of new leases on a usage tariff (linear or block)",
+    "yard_machine_days": "machine-days spent in the yard waiting for a lessee",
     "lease_years": "running leases summed over the run's days / 365",
     "defaults": "leases ended by the lessor for non-payment (days past due over the threshold, "
     "a lock left unpaid, a machine out of region in arrears)",
@@ -138,6 +145,7 @@ class LeasingKpis:
         bus.subscribe(lambda e: self.counts.update(("remote_locks",)), RemoteLock)
         bus.subscribe(self._default, Default)
         bus.subscribe(self._choice, RepaymentChoice)
+        bus.subscribe(self._application, Application)
         bus.subscribe(self._repossession, Repossession)
         bus.subscribe(lambda e: self.counts.update(("new_leases",)), NewLease)
         bus.subscribe(self._month_end, MonthEnd)
@@ -152,6 +160,15 @@ class LeasingKpis:
     def _call(self, e: Call) -> None:
         self.counts["calls"] += 1
         self.money["call_costs_cny"] += e.cost_cny
+
+    def _application(self, e: Application) -> None:
+        if e.reason == "no_take_up":
+            self.counts["no_take_up"] += 1
+            return
+        self.counts["applications"] += 1
+        if e.approved:
+            self.counts["approvals"] += 1
+            self.counts["usage_tariff_leases"] += self.cfg.tariffs[e.tariff].kind != "fixed"
 
     def _choice(self, e: RepaymentChoice) -> None:
         if e.choice in ("stop", "partly"):
@@ -201,7 +218,7 @@ class LeasingKpis:
         nan = float("nan")
         months = max(len(self.monthly["utilisation"]), 1)
         lease_years = s["active_leases_days"] / DAYS_PER_YEAR
-        leases = n + s["matured"] + self.counts["new_leases"]
+        leases = n + self.counts["new_leases"]
         bank_costs = self._bank_costs(stats)
         credit_losses = exposure - recovered
         totals: dict[str, float] = {
@@ -223,6 +240,15 @@ class LeasingKpis:
             "credit_losses_cny": credit_losses,
             "bank_costs_cny": bank_costs,
             "net_income_cny": s["rental_income_cny"] - bank_costs - credit_losses,
+            "applications": self.counts["applications"],
+            "approvals": self.counts["approvals"],
+            "no_take_up": self.counts["no_take_up"],
+            "usage_tariff_share": (
+                self.counts["usage_tariff_leases"] / self.counts["approvals"]
+                if self.counts["approvals"]
+                else nan
+            ),
+            "yard_machine_days": s["yard_days"],
             "repayment_stops": self.counts["repayment_stops"],
             "repayment_partly": self.counts["repayment_partly"],
             "messages_handled": stats.batches_handled if self.telemetry else 0,
