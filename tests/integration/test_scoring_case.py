@@ -53,6 +53,15 @@ def test_both_modes_report_every_kpi(runs) -> None:
             "average_limit_cny",
             "limit_utilisation",
             "application_auc",
+            "application_auc_approved_only",
+            "approval_rate_decisions",
+            "npl_ratio_mean",
+            "default_share_cumulative",
+            "credit_outstanding_cny",
+            "credit_committed_cny",
+            "collateral_bound_share",
+            "seekers_discouraged_share",
+            "bad_rate_all_seekers",
         ):
             assert f"merchant_credit.{mode}.{name}" in kpis, (mode, name)
     assert kpis["merchant_credit.innovated.applications"] > 0
@@ -64,12 +73,19 @@ def test_monthly_series_claims_figures_and_model_files(runs) -> None:
     series = pd.read_parquet(Path(run.run_dir) / "kpis.parquet")
     mc = series[series["case"] == "merchant_credit"]
     assert set(mc["period"]) == {0, 1, 2, 3}
-    assert {"approval_rate", "npl_ratio", "score_psi", "score_auc"} <= set(mc["kpi"])
+    assert {"approval_rate", "npl_ratio", "score_psi", "score_auc", "default_rate"} <= set(
+        mc["kpi"]
+    )
+    assert {"credit_outstanding_cny", "credit_committed_cny"} <= set(mc["kpi"])
     claims = {c["claim"]: c for c in run.claims}
     assert {"NPL ratio within 1.5%", "approval rate +40% vs traditional"} <= set(claims)
     assert all(isinstance(c["measured"], float) for c in claims.values())
     assert (Path(run.run_dir) / "figures" / "merchant_credit-kpis.png").is_file()
     assert (Path(run.run_dir) / "figures" / "merchant_credit-calibration.png").is_file()
+    assert (Path(run.run_dir) / "figures" / "merchant_credit-reject_inference.png").is_file()
+    assert (
+        "glossary-merchant_credit-default_rate" in (Path(run.run_dir) / "report.html").read_text()
+    )
     model_dir = Path(run.run_dir) / "artifacts" / "merchant_credit_model"
     sidecar = json.loads((model_dir / "model.json").read_text())
     assert sidecar["sha256"] == run.manifest["provenance"]["merchant_credit.model_sha256"]

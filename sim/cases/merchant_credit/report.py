@@ -121,6 +121,31 @@ def record_claims(ctx: CaseContext, modes: dict[str, MerchantCreditKpis]) -> Non
             f"({(a_i - a_t) * 100:+.1f} pp)",
         )
     rec.figure(CASE, "kpis", _comparison_figure(modes))
+    rec.figure(CASE, "reject_inference", _reject_inference_figure(modes))
+
+
+REJECT_GROUPS = ("approved", "rejected", "discouraged", "all_seekers")
+
+
+def _reject_inference_figure(modes: dict[str, MerchantCreditKpis]) -> Figure:
+    """What a bank that sees only its borrowers measures, against the twin's truth for everyone
+    who sought credit: failure rates by group, and the application AUC on both populations."""
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    rates, aucs = fig.subplots(1, 2)
+    width = 0.8 / max(len(modes), 1)
+    for k, (mode, kpis) in enumerate(modes.items()):
+        totals = kpis.totals()
+        values = [totals[f"bad_rate_{g}"] for g in REJECT_GROUPS]
+        x = np.arange(len(REJECT_GROUPS)) + k * width
+        rates.bar(x, [v if v is not None else np.nan for v in values], width, label=mode)
+        pair = [totals["application_auc_approved_only"], totals["application_auc"]]
+        aucs.bar(np.arange(2) + k * width, [v if v is not None else np.nan for v in pair], width)
+    rates.set_xticks(np.arange(len(REJECT_GROUPS)) + width / 2, REJECT_GROUPS)
+    rates.set(title="failure within the label window, by who sought credit", ylabel="share")
+    rates.legend()
+    aucs.set_xticks(np.arange(2) + width / 2, ["approved only (bank)", "all applicants (truth)"])
+    aucs.set(title="application AUC", ylim=(0, 1))
+    return fig
 
 
 def _comparison_figure(modes: dict[str, MerchantCreditKpis]) -> Figure:
