@@ -310,7 +310,8 @@ class SupplyChainModel(TwinModel):
         """
         replacement = self.cfg.population.replacement_days
         for supplier in list(self.suppliers):
-            if not supplier.pay_costs(self.cfg.population.failure_gap_days):
+            demand = self.pop.demand(supplier.tier, supplier.slot, day)
+            if not supplier.pay_costs(self.cfg.population.failure_gap_days, demand):
                 continue
             self.down_until[(supplier.tier, supplier.slot)] = day + replacement
             failed = SupplierFailed(

@@ -68,6 +68,16 @@ class Population:
     core_grade: np.ndarray
     core_default_day: int | None
     tier1_bargaining: np.ndarray
+    #: demand index per tier-1 slot (rows) and month (columns); all ones without demand
+    tier1_demand: np.ndarray
+
+    def demand(self, tier: int, slot: int, day: int) -> float:
+        """The demand index of a supplier on ``day`` (tier-2: mean of its customers')."""
+        month = min(int(day / DAYS_PER_MONTH), self.tier1_demand.shape[1] - 1)
+        if tier == 1:
+            return float(self.tier1_demand[slot, month])
+        customers = self.tier2_of_tier1 == slot
+        return float(self.tier1_demand[customers, month].mean()) if customers.any() else 1.0
 
     def bargaining(self, cfg: SupplyChainConfig, slot: int, day: int) -> float:
         """The core's bargaining power over tier-1 ``slot`` on ``day`` (shocks applied)."""
@@ -139,14 +149,40 @@ def _settlement_days(
     return slot, np.floor(when[slot, step]).astype(int)
 
 
+def demand_paths(cfg: SupplyChainConfig, days: int, rng: np.random.Generator) -> np.ndarray:
+    """Monthly demand index per tier-1 (AR(1) in logs from 1, sector shocks on top)."""
+    demand, n = cfg.population.demand, cfg.population.tier1_count
+    months = int(np.ceil(days / DAYS_PER_MONTH)) + 1
+    eps = rng.normal(0, 1, (n, months))
+    if not demand.enabled:
+        return np.ones((n, months))
+    log_d = np.zeros((n, months))
+    for m in range(1, months):
+        log_d[:, m] = demand.persistence * log_d[:, m - 1] + demand.sigma * eps[:, m]
+    starts = np.floor(np.arange(months) * DAYS_PER_MONTH).astype(int)
+    sector = np.ones(months)
+    for shock in demand.shocks:
+        sector *= np.where(
+            (starts >= shock.start_day) & (starts < shock.end_day), 1 + shock.magnitude, 1
+        )
+    return np.exp(log_d) * np.maximum(sector, 0.0)[None, :]
+
+
 def _deliveries(
-    cfg: SupplyChainConfig, sales: np.ndarray, days: int, rng: np.random.Generator
+    cfg: SupplyChainConfig,
+    sales: np.ndarray,
+    days: int,
+    rng: np.random.Generator,
+    demand: np.ndarray | None = None,
 ) -> tuple[Delivery, ...]:
     pop, core = cfg.population, cfg.core
     slot, day = _settlement_days(len(sales), pop.deliveries_per_month, days, rng)
     n = len(slot)
     noise = np.exp(rng.normal(0, pop.invoice_value_sigma, n))
     value = sales[slot] / pop.deliveries_per_month * noise
+    if demand is not None:
+        month = np.minimum((day / DAYS_PER_MONTH).astype(int), demand.shape[1] - 1)
+        value = value * demand[slot, month]
     extra = rng.exponential(max(core.term_days_mean - core.term_days_min, 1e-9), n)
     term = np.minimum(core.term_days_min + np.round(extra), core.term_days_max).astype(int)
     hour = _business_hours(rng, n, cfg)
@@ -249,7 +285,10 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
     adversaries = tuple(
         sorted(int(i) for i in rng.choice(pop.tier1_count, cfg.adversaries.count, replace=False))
     )
-    deliveries = _deliveries(cfg, sales, horizon_days, seeds.generator("population", "deliveries"))
+    demand = demand_paths(cfg, horizon_days, seeds.generator("population", "demand"))
+    deliveries = _deliveries(
+        cfg, sales, horizon_days, seeds.generator("population", "deliveries"), demand
+    )
     attacks = _attacks(cfg, adversaries, horizon_days, seeds.generator("population", "attacks"))
     fin, hurdle_rng = cfg.financing, seeds.generator("population", "hurdle")
     low, high = fin.hurdle_rate_bps_min, fin.hurdle_rate_bps_max + 1
@@ -280,4 +319,5 @@ def draw_population(cfg: SupplyChainConfig, seeds: SeedTree, horizon_days: int) 
         grade,
         default_day,
         bargaining,
+        demand,
     )

@@ -18,6 +18,39 @@ from sim.kernel.calendar import DAY_S, FEN
 from sim.kernel.schema import Frozen, Shock
 
 
+class DemandConfig(Frozen):
+    """What the core orders from each tier-1: a monthly demand index per supplier.
+
+    log d(m+1) = persistence x log d(m) + sigma x N(0, 1), times every active ``shocks``
+    window's (1 + magnitude) for the whole sector. A delivery's value scales by its supplier's
+    index; a tier-2's by the mean of its customers'. Costs follow demand only in part
+    (``variable_cost_share``): a slump leaves the fixed costs, so failure follows demand too.
+    """
+
+    enabled: bool = Field(
+        default=True, description="demand moves; False = the old constant demand (index 1)"
+    )
+    sigma: float = Field(
+        default=0.10,
+        ge=0,
+        le=2,
+        description="monthly log-demand shock per supplier; free parameter",
+    )
+    persistence: float = Field(
+        default=0.8, ge=0, lt=1, description="monthly AR(1) coefficient; free parameter"
+    )
+    variable_cost_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="share of operating cost that follows the demand index; free parameter",
+    )
+    shocks: tuple[Shock, ...] = Field(
+        default=(),
+        description="sector demand windows: every index scales by (1 + magnitude)",
+    )
+
+
 class PopulationConfig(Frozen):
     """The core enterprise's supplier tree."""
 
@@ -96,6 +129,7 @@ class PopulationConfig(Frozen):
         le=365,
         description="consecutive days of negative cash before a supplier fails; free parameter",
     )
+    demand: DemandConfig = DemandConfig()
     replacement_days: int = Field(
         default=60,
         ge=1,

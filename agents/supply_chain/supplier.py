@@ -66,10 +66,12 @@ class Supplier(mesa.Agent):
 
     # ----------------------------------------------------------------- cash
 
-    def pay_costs(self, failure_gap_days: int) -> bool:
-        """Pay one day's costs; True if this day's persistent cash gap makes the supplier fail."""
+    def pay_costs(self, failure_gap_days: int, demand: float = 1.0) -> bool:
+        """Pay one day's costs (the variable part scaled by the ``demand`` index); True if this
+        day's persistent cash gap makes the supplier fail."""
         self.live_days += 1
-        self.cash_cny -= self.daily_cost_cny
+        variable = self.model.cfg.population.demand.variable_cost_share if demand != 1.0 else 0.0
+        self.cash_cny -= self.daily_cost_cny * (1 - variable + variable * demand)
         self.gap_days = self.gap_days + 1 if self.cash_cny < 0 else 0
         if self.gap_days >= failure_gap_days:
             self.failed = True

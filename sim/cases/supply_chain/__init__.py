@@ -11,13 +11,14 @@ from typing import Any
 from agents.supply_chain import draw_population
 from contracts import load_artifacts
 from sim.cases.base import CaseContext
-from sim.cases.supply_chain.kpis import CASE, SupplyChainKpis
+from sim.cases.supply_chain.kpis import CASE, GLOSSARY, SupplyChainKpis
 from sim.cases.supply_chain.report import figures, record_claims
 from sim.cases.supply_chain.wiring import run_mode
 
 
 def run(ctx: CaseContext) -> None:
     """Run every configured mode of case 1 and record KPIs, claims and figures."""
+    ctx.recorder.define(CASE, GLOSSARY)
     population = draw_population(ctx.case, ctx.seeds, ctx.config.horizon_days)
     on_chain = "innovated" in ctx.config.modes and ctx.case.ledger.adapter == "anvil"
     if on_chain:

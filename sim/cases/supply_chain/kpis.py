@@ -35,6 +35,118 @@ from sim.recorder import Recorder
 
 CASE = "supply_chain"
 
+#: One definition per KPI of case 1 (run totals unless "monthly"; the same name means the same
+#: thing in both modes).
+GLOSSARY: dict[str, str] = {
+    "financing_cycle_hours_p50": (
+        "Median hours from a supplier's financing application to the cash (monthly: of the "
+        "month's financings)."
+    ),
+    "financing_cycle_hours_p90": "90th percentile of the same application-to-cash hours.",
+    "financing_cycle_hours_mean": "Mean of the same application-to-cash hours.",
+    "financing_cost_annual_pct": (
+        "Payout-weighted annualised cost of the financings, in %: (face - payout) / payout x "
+        "365 / days from financing to due; the bank's discount and fee (face - payout), without "
+        "the supplier's hassle."
+    ),
+    "financing_cost_all_in_pct": (
+        "The same with the supplier's per-application hassle cost (financing.hassle_*_cny) "
+        "added to face - payout."
+    ),
+    "financing_day_after_receipt_mean": (
+        "Payout-weighted mean days from the supplier getting a receivable (issue or split) to "
+        "financing it."
+    ),
+    "financed_volume_cny": "Payouts of all financings, CNY (monthly: of the month).",
+    "financed_share_of_receivables": (
+        "Face of the financed receivables / face of every receivable the core issued."
+    ),
+    "financings": "Financings paid out.",
+    "applications": "Financing applications sent (each receivable put up, every attempt).",
+    "approval_rate": "financings / applications.",
+    "tier2_reach_share": "Tier-2 slots with at least one financing / tier-2 slots.",
+    "supplier_failures": (
+        "Suppliers that failed (population.failure_gap_days days of negative cash in a row; "
+        "monthly: failures in the month)."
+    ),
+    "supplier_years": "Live supplier-years (exposure of the failure rate; empty slots excluded).",
+    "supplier_failure_rate_annual": "supplier_failures / supplier_years.",
+    "supplier_failures_tier1": "Failures of tier-1 suppliers.",
+    "supplier_failures_tier2": "Failures of tier-2 suppliers.",
+    "suppliers_switched": (
+        "Tier-1 suppliers that refused the core's payment term and left for other buyers (not "
+        "failures; their slot is refilled like a failed one's)."
+    ),
+    "production_disruption_days": "Slot-days left empty by failures (replacement_days each).",
+    "lost_deliveries": (
+        "Deliveries that did not happen: the tier-1 or its tier-2 was gone, or the core had "
+        "defaulted."
+    ),
+    "payment_terms_days_mean": "Mean payment term of the receivables the core issued, days.",
+    "payment_terms_days_p90": "90th percentile of the same terms.",
+    "payment_terms_days_face_weighted": "Face-weighted mean of the same terms.",
+    "core_cash_released_cny": (
+        "Cash the core keeps by paying later than the market term: sum over issued receivables "
+        "of face x (term - core.term_days_mean), divided by the run's days (the average "
+        "extra payables outstanding), CNY."
+    ),
+    "terms_offers": "Payment terms the core offered (tier-1 x contract period, and entrants).",
+    "terms_refused": "Offers the supplier refused (it then switched buyers).",
+    "bank_interest_income_cny": (
+        "The bank's discount earned: on repaid or recoursed receivables the discount (face - "
+        "payout - fee) in proportion to the face collected, on receivables open at the horizon "
+        "the discount accrued pro rata to time held; later recoveries add their share, CNY."
+    ),
+    "bank_fee_income_cny": "Flat fees (bank.fee_bps of face) on every financing, CNY.",
+    "bank_funding_cost_cny": (
+        "payout x pricing.funding_rate_bps x days held / 365 (until repaid, defaulted or the "
+        "horizon), CNY."
+    ),
+    "bank_losses_cny": (
+        "Unpaid share of face - discount x pricing.lgd on receivables written off or caught "
+        "by the core's default, less the reversal when the core pays later, CNY."
+    ),
+    "bank_recourse_recovered_cny": (
+        "What sellers paid back under a recourse programme (pricing.recourse), CNY."
+    ),
+    "bank_net_income_cny": "interest + fees - funding cost - losses, CNY.",
+    "bank_economic_capital_mean_cny": (
+        "Time-average economic capital: each financing holds payout x K(PD, LGD) (Basel IRB "
+        "corporate formula, 99.9%, no maturity adjustment, PD floor 0.05%; PD = the core's "
+        "at financing, x recourse_pd_factor under recourse) while it is held, CNY."
+    ),
+    "bank_raroc": (
+        "Annualised net income / mean economic capital: bank_net_income_cny x 365 / "
+        "(capital x days held)."
+    ),
+    "bank_positions_defaulted": "Financed receivables closed as defaulted.",
+    "bank_written_off_cny": (
+        "Face less collections of financed receivables the bank wrote off on the ledger "
+        "(bank.write_off_days after due), CNY."
+    ),
+    "programme_rate_bps_mean": (
+        "Mean of the programme rates the bank posted on chain (at the start and every change)."
+    ),
+    "core_defaulted": "1 if the core's credit state reached default in the run, else 0.",
+    "core_grade_end": "The core's credit grade at the end (0 = best).",
+    "core_grade_changes": "Rating migrations of the core in the run.",
+    "fraud_attempts": "Adversarial attempts sent (all kinds).",
+    "fraud_blocked": "Attempts the ledger rejected.",
+    "fraud_succeeded": "Attempts that went through.",
+    "fraud_loss_cny": "Money lost to successful attempts (paper only), CNY.",
+    "tx_count": "Ledger operations completed (ok or reverted).",
+    "tx_reverted": "Ledger operations rejected.",
+    "gas_used": "Gas of all ledger operations (chain only; 0 off chain).",
+    "blocks": "Blocks mined (chain only).",
+    "exposure_cny": "Financed outstanding on the core at the monthly review (monthly), CNY.",
+    **{
+        f"fraud_{kind}_{what}": f"{what.capitalize()} attempts of kind {kind}."
+        for kind in ATTACK_KINDS
+        for what in ("attempts", "succeeded")
+    },
+    "gas_per_<op>": "Mean gas of a successful operation of that kind (chain only).",
+}
+
 
 @dataclass(frozen=True)
 class Financing:
