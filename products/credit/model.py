@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,12 @@ def build_pipeline(
         SimpleImputer(strategy="constant", fill_value="missing"),
         OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
-    features = ColumnTransformer(
-        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)]
-    )
+    # A branch without columns is never fitted (no ``categories_``): keep only those with columns.
+    branches = [
+        ("numeric", numeric_steps, numeric),
+        ("categorical", categorical_steps, categorical),
+    ]
+    features = ColumnTransformer([branch for branch in branches if branch[2]])
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     calibrated = CalibratedClassifierCV(
         make_estimator(estimator, seed), method=calibration, cv=cv, ensemble=False
@@ -115,6 +119,11 @@ def single_threaded() -> Any:
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _temporary(path: Path) -> Path:
+    """A hidden, process-unique name beside ``path`` (same folder, so a rename is atomic)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 @dataclass(frozen=True)
@@ -193,8 +202,10 @@ class SklearnScorer:
 
     def schema(self) -> dict[str, Any]:
         """Feature schema as stored in the sidecar."""
-        encoder = self.pipeline_.named_steps["features"].named_transformers_["categorical"]
-        levels = encoder[-1].categories_
+        levels: list[Any] = []
+        if self.categorical:
+            encoder = self.pipeline_.named_steps["features"].named_transformers_["categorical"]
+            levels = list(encoder[-1].categories_)
         return {
             "numeric": self.numeric,
             "categorical": {
@@ -203,20 +214,37 @@ class SklearnScorer:
         }
 
     def save(self, out_dir: Path) -> SavedModel:
-        """Write ``model.joblib`` and the ``model.json`` sidecar; return paths and hash."""
+        """Write ``model.joblib`` and the ``model.json`` sidecar together; return paths and hash.
+
+        Both are written to temporary names in ``out_dir`` and then renamed, so a failure leaves
+        no new file: a failed write keeps a previous pair as it was, and a failure between the
+        two renames removes both files rather than leave a model beside another model's schema.
+        """
         out_dir.mkdir(parents=True, exist_ok=True)
-        model_path = out_dir / MODEL_FILE
-        joblib.dump(self.pipeline_, model_path)
-        digest = file_sha256(model_path)
+        model_path, sidecar_path = out_dir / MODEL_FILE, out_dir / SIDECAR_FILE
+        model_tmp, sidecar_tmp = _temporary(model_path), _temporary(sidecar_path)
+        replaced: list[Path] = []
+        try:
+            joblib.dump(self.pipeline_, model_tmp)
+            digest = file_sha256(model_tmp)
+            sidecar_tmp.write_text(self._sidecar_text(digest))
+            for tmp, final in ((model_tmp, model_path), (sidecar_tmp, sidecar_path)):
+                os.replace(tmp, final)
+                replaced = [model_path, sidecar_path]
+        except BaseException:
+            for path in (model_tmp, sidecar_tmp, *replaced):
+                path.unlink(missing_ok=True)
+            raise
+        return SavedModel(model_path, sidecar_path, digest)
+
+    def _sidecar_text(self, digest: str) -> str:
         sidecar = {
             "sha256": digest,
             "schema": self.schema(),
             "metadata": self.metadata,
             "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__},
         }
-        sidecar_path = out_dir / SIDECAR_FILE
-        sidecar_path.write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=float))
-        return SavedModel(model_path, sidecar_path, digest)
+        return json.dumps(sidecar, indent=2, sort_keys=True, default=float)
 
     @classmethod
     def load(cls, model_dir: Path) -> SklearnScorer:

@@ -1,16 +1,20 @@
-"""``train_from_csv`` (behind ``yinqi score train``) on CSVs the test writes."""
+"""``train_from_csv`` and ``yinqi score train`` on CSVs the test writes."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from products.credit.model import SIDECAR_FILE, SklearnScorer
+from products.credit import model as model_module
+from products.credit.model import MODEL_FILE, SIDECAR_FILE, SklearnScorer
 from products.credit.train_csv import train_from_csv
+from sim.cli import main
 from sim.kernel.errors import DataError
 
 pytestmark = pytest.mark.model
@@ -121,3 +125,76 @@ def test_missing_file_empty_file_and_unknown_estimator(tmp_path: Path) -> None:
         train_from_csv(empty, "y", None, tmp_path / "o", "random_forest", 0)
     with pytest.raises(DataError, match="--estimator: 'svm'"):
         train_from_csv(empty, "y", None, tmp_path / "o", "svm", 0)
+
+
+def _kind_csv(path: Path, kind: str, rows: int = 400) -> Path:
+    """A CSV whose features are all numeric, all categorical or both (``kind``)."""
+    rng = np.random.default_rng(11)
+    numeric = {"turnover_cny": rng.lognormal(10, 1, rows), "avg_rating": rng.normal(4.5, 0.3, rows)}
+    categorical = {
+        "segment": rng.choice(["retail", "wholesale", "services"], rows),
+        "has_store": rng.choice([True, False], rows),
+    }
+    columns = {"numeric": numeric, "categorical": categorical, "mixed": {**numeric, **categorical}}
+    frame = pd.DataFrame(columns[kind])
+    frame["default_flag"] = (rng.random(rows) < 0.25).astype(int)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _train_cli(data: Path, out: Path) -> int:
+    args = ["--data", str(data), "--target", "default_flag", "--out", str(out), "-q"]
+    args += ["--estimator", "logistic_regression"]
+    return main(["score", "train", *args])
+
+
+@pytest.mark.parametrize("kind", ["numeric", "categorical", "mixed"])
+def test_cli_trains_every_kind_of_csv(tmp_path: Path, kind: str) -> None:
+    data = _kind_csv(tmp_path / f"{kind}.csv", kind)
+    assert _train_cli(data, tmp_path / "model") == 0
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [MODEL_FILE, SIDECAR_FILE]
+    model = SklearnScorer.load(tmp_path / "model")
+    schema = json.loads((tmp_path / "model" / SIDECAR_FILE).read_text())["schema"]
+    assert bool(schema["numeric"]) == (kind != "categorical")
+    assert bool(schema["categorical"]) == (kind != "numeric")
+    scores = model.score(pd.read_csv(data))
+    assert scores.shape == (400,) and np.all((scores > 0) & (scores < 1))
+
+
+def _fail_sidecar_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+
+
+def _fail_second_rename(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    real_replace = os.replace
+
+    def replace_once(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model_module.os, "replace", replace_once)
+
+
+@pytest.mark.parametrize("break_it", [_fail_sidecar_write, _fail_second_rename])
+def test_model_and_schema_are_written_together_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, break_it
+) -> None:
+    data = _kind_csv(tmp_path / "mixed.csv", "mixed")
+    break_it(monkeypatch)
+    assert _train_cli(data, tmp_path / "model") != 0
+    assert list((tmp_path / "model").iterdir()) == []
+
+
+def test_failed_save_keeps_the_previous_model(tmp_path: Path, monkeypatch) -> None:
+    data = _kind_csv(tmp_path / "mixed.csv", "mixed")
+    assert _train_cli(data, tmp_path / "model") == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()}
+    _fail_sidecar_write(monkeypatch)
+    assert _train_cli(data, tmp_path / "model") != 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()} == before
