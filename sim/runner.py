@@ -69,9 +69,9 @@ def _coerce_config(
 ) -> ScenarioConfig:
     if isinstance(source, ScenarioConfig):
         if overrides:
-            source = source.model_dump(mode="json")
+            source = source.dump(mode="json")
         elif seed is not None:
-            return ScenarioConfig.model_validate({**source.model_dump(), "seed": seed})
+            return ScenarioConfig.model_validate({**source.dump(), "seed": seed})
         else:
             return source
     return load_scenario(source, seed=seed, overrides=overrides)
@@ -137,7 +137,7 @@ class _Run:
             "scenario": config.name,
             "seed": config.seed,
             "config_hash": config.config_hash(),
-            "config": config.model_dump(mode="json"),
+            "config": config.dump(mode="json"),
             "status": "running",
             "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "git_sha": _git_sha(),

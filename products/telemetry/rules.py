@@ -44,6 +44,12 @@ class Geofence:
         corners = ((lat_min, lon_min), (lat_min, lon_max), (lat_max, lon_max), (lat_max, lon_min))
         return cls((corners,))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Geofence) and self.polygons == other.polygons
+
+    def __hash__(self) -> int:
+        return hash(self.polygons)
+
     def contains(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Boolean array: which points lie inside (or on the edge of) any polygon."""
         inside = np.zeros(np.shape(lat), dtype=bool)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from agents.merchant_credit.schema import MerchantCreditConfig
@@ -23,6 +23,10 @@ Mode = Literal["innovated", "traditional"]
 
 #: Top-level keys that configure a product case (one runner each in ``sim.cases``).
 CASE_KEYS = ("supply_chain", "merchant_credit", "equipment_leasing")
+#: Bounds of ``start`` every component accepts: block timestamps are unsigned seconds since 1970
+#: (Anvil refuses a negative one), and the horizon must end inside the calendar.
+EARLIEST_START = dt.date(1971, 1, 1)
+LATEST_START = dt.date(2199, 12, 31)
 
 
 class ScenarioConfig(Frozen):
@@ -30,7 +34,12 @@ class ScenarioConfig(Frozen):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="scenario name, used in run ids")
     description: str = ""
-    start: dt.date = Field(default=dt.date(2025, 1, 1), description="calendar date of sim hour 0")
+    start: dt.date = Field(
+        default=dt.date(2025, 1, 1),
+        ge=EARLIEST_START,
+        le=LATEST_START,
+        description="calendar date of sim hour 0 (chain timestamps are unsigned: after 1970)",
+    )
     months: int = Field(default=12, ge=1, le=120, description="horizon in calendar months")
     seed: int = Field(default=0, ge=0, description="master seed of the seed tree")
     modes: tuple[Mode, ...] = Field(
@@ -40,13 +49,35 @@ class ScenarioConfig(Frozen):
     merchant_credit: MerchantCreditConfig | None = None
     equipment_leasing: EquipmentLeasingConfig | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_case(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in CASE_KEYS:
+                if key in data and data[key] is None:
+                    raise ValueError(
+                        f"{key}: null is not a case section; delete the key to leave the case out"
+                    )
+        return data
+
     @model_validator(mode="after")
     def _checks(self) -> Self:
         if len(set(self.modes)) != len(self.modes):
             raise ValueError(f"modes: {list(self.modes)} must not repeat a mode")
         if not any(getattr(self, key, None) is not None for key in CASE_KEYS):
             raise ValueError(f"scenario configures no case: add one of {', '.join(CASE_KEYS)}")
+        for path, shock in _shocks(self):
+            if shock.start_day >= self.horizon_days:
+                raise ValueError(
+                    f"{path}.start_day: {shock.start_day} is not inside the horizon "
+                    f"({self.horizon_days} days): the shock would never act"
+                )
         return self
+
+    def dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """The config as plain data that validates back to itself (absent cases left out)."""
+        data = self.model_dump(mode=mode)
+        return {k: v for k, v in data.items() if not (k in CASE_KEYS and v is None)}
 
     @property
     def start_datetime(self) -> dt.datetime:
@@ -76,6 +107,24 @@ class ScenarioConfig(Frozen):
         """Stable hash of the resolved config (provenance; seed included)."""
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _shocks(node: Any, path: str = "") -> list[tuple[str, Shock]]:
+    """Every shock window in a config tree, with its key path."""
+    if isinstance(node, Shock):
+        return [(path, node)]
+    if isinstance(node, BaseModel):
+        items: Any = ((name, getattr(node, name)) for name in type(node).model_fields)
+    elif isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list | tuple):
+        items = enumerate(node)
+    else:
+        return []
+    found = []
+    for key, child in items:
+        found += _shocks(child, f"{path}.{key}" if path else str(key))
+    return found
 
 
 def load_scenario(

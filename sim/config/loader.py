@@ -10,7 +10,10 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
+from sim.config import strict_yaml
 from sim.kernel.errors import ScenarioError
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,7 +29,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(f"scenario file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = strict_yaml.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -52,9 +55,11 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
         if not sep or not key.strip():
             raise ScenarioError(f"--set {item!r}: expected KEY.PATH=VALUE")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
+            value = strict_yaml.load(raw) if raw.strip() else ""
+        except (ComposerError, ConstructorError) as exc:
+            raise ScenarioError(f"--set {key.strip()}: {exc.problem}") from None
         except yaml.YAMLError:
-            value = raw
+            value = raw  # not YAML: the text itself
         _set_path(result, key.strip().split("."), value, item)
     return result
 
