@@ -16,7 +16,7 @@ loader:
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
@@ -35,16 +35,11 @@ _DECIMAL_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 class StrictLoader(yaml.SafeLoader):
     """The safe loader with the restrictions of this module."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -54,7 +49,7 @@ class StrictLoader(yaml.SafeLoader):
                     f"nesting deeper than {MAX_DEPTH} levels",
                     self.peek_event().start_mark,
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -75,9 +70,14 @@ class StrictLoader(yaml.SafeLoader):
                     f"duplicate key {key!r} (first on line {first + 1})",
                     key_node.start_mark,
                 )
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
 
+# a copy of the safe loader's resolvers without its integer and timestamp rules, then decimal ints
+StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", _DECIMAL_INT, list("-+0123456789"))
 
 
