@@ -129,6 +129,7 @@ class Application(Event):
 
     ``reason``: ``""`` when approved, ``no_take_up`` when the expected margin did not cover the
     rent (it did not apply), ``cash`` or ``cover`` when the lessor's screen turned it down.
+    ``repeat``: the previous lessee of the machine came back.
     """
 
     kind: ClassVar[str] = "application"
@@ -137,6 +138,7 @@ class Application(Event):
     approved: bool
     reason: str
     expected_hours: float
+    repeat: bool
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -92,7 +92,7 @@ class EquipmentLeasingModel(TwinModel):
             self.lessees.start(i, 0, day=0)
         telemetry = self.features.telemetry
         self.prospects = Prospects(
-            cfg, self.book, self.lessees, self.features.offered, market, self.emit
+            cfg, self.book, self.lessees, self.features.offered, market, self.emit, telemetry
         )
         self.bank = LeasingBank(
             cfg, self.book, self.lessees, self.features, self.emit, self.prospects.try_lease
@@ -187,6 +187,9 @@ class EquipmentLeasingModel(TwinModel):
         done = (book.status == ACTIVE) & (book.months_elapsed >= self.cfg.lease.tenor_months)
         settled = book.arrears_cny() <= self.cfg.lease.settled_below_cny
         for i in np.flatnonzero(done & settled):
+            lessee = self.lessees.at(int(i))
+            if lessee is not None:
+                self.prospects.matured(int(i), lessee.traits)
             self.lessees.exit(int(i))
             book.replace_device(int(i), day)
             book.status[i], book.status_days_left[i] = YARD, 0

@@ -45,6 +45,8 @@ class LesseeTraits:
     intensity: float
     months_elapsed: int
     cash_buffer_months: float | None = None
+    statement_error: float = 1.0
+    repeat_draw: float = 1.0
 
 
 def build_devices(cfg: EquipmentLeasingConfig, seeds: SeedTree) -> DeviceTraits:
@@ -95,16 +97,24 @@ def draw_lessee(
 def draw_applicant(
     cfg: EquipmentLeasingConfig, seeds: SeedTree, slot: int, lease_no: int, k: int
 ) -> LesseeTraits:
-    """Applicant ``k`` for lease ``lease_no`` of ``slot``: a lessee's traits and its cash."""
+    """Applicant ``k`` for lease ``lease_no`` of ``slot``: a lessee's traits, its cash, the
+    lessor's error reading its statements and the draw that makes it the previous lessee."""
     rng = seeds.generator("applicant", str(slot), str(lease_no), str(k))
     lo, hi = cfg.fleet.idle_share_range
     delay_lo, delay_hi = cfg.lessee.client_payment_delay_days
     cash_lo, cash_hi = cfg.prospects.cash_buffer_months
     sd = cfg.lessee.intensity_sd
+    idle = float(rng.uniform(lo, hi))
+    delay = int(rng.integers(delay_lo, delay_hi + 1))
+    intensity = float(rng.lognormal(-(sd**2) / 2, sd))
+    cash = float(rng.uniform(cash_lo, cash_hi))
+    err_sd = cfg.prospects.statement_error_sd
     return LesseeTraits(
-        idle_share=float(rng.uniform(lo, hi)),
-        payment_delay_days=int(rng.integers(delay_lo, delay_hi + 1)),
-        intensity=float(rng.lognormal(-(sd**2) / 2, sd)),
+        idle_share=idle,
+        payment_delay_days=delay,
+        intensity=intensity,
         months_elapsed=0,
-        cash_buffer_months=float(rng.uniform(cash_lo, cash_hi)),
+        cash_buffer_months=cash,
+        statement_error=float(rng.lognormal(-(err_sd**2) / 2, err_sd)),
+        repeat_draw=float(rng.random()),
     )

@@ -7,12 +7,16 @@ offered tariffs at the hours it expects to work and takes the cheapest — a low
 usage tariff, a busy one the fixed rent — and applies only if the machine's expected margin
 covers that rent. The lessor screens on statements and collateral (cash, margin cover). So the
 menu of tariffs decides *who* leases; an applicant turned down or not applying leaves the machine
-in the yard until the next one arrives.
+in the yard until the next one arrives. The lessor reads an applicant's hours from its
+statements, with an error; the first applicant for a matured machine may be its previous lessee
+coming back (``prospects.repeat_share``), and with telemetry the lessor knows that firm's real
+hours from the machine it ran — information the inspection lessor does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,6 +43,7 @@ class Prospects:
         seeds: the market seed tree (applicant ``k`` of lease ``n`` on slot ``i`` draws from
             ``("applicant", i, n, k)``, the same in every mode).
         emit: where the events go.
+        telemetry: whether the lessor has the telemetry history of a returning lessee.
     """
 
     def __init__(
@@ -49,11 +54,18 @@ class Prospects:
         names: tuple[str, ...],
         seeds: SeedTree,
         emit: Callable[[Event], None],
+        telemetry: bool = False,
     ) -> None:
         self.cfg, self.book, self.lessees, self.names = cfg, book, lessees, names
         self.seeds, self.emit = seeds, emit
         self.menu: list[Tariff] = book.tariffs
         self.seen = np.zeros(book.n, dtype=np.int64)
+        self.telemetry = telemetry
+        self._previous: dict[int, LesseeTraits] = {}
+
+    def matured(self, slot: int, traits: LesseeTraits) -> None:
+        """The lease of ``slot`` ran to term: its lessee may come back for the next machine."""
+        self._previous[slot] = traits
 
     def expected_hours_month(self, traits: LesseeTraits) -> float:
         """Engine hours a month the applicant expects to work (projects, gaps, average season)."""
@@ -78,12 +90,25 @@ class Prospects:
         )
         return ix, rents[ix], float(margin)
 
-    def screen(self, traits: LesseeTraits, rent: float, margin: float) -> str:
-        """The lessor's verdict on statements and collateral: ``""`` (approved) or the reason."""
+    def screen(self, slot: int, traits: LesseeTraits, rent: float, known: bool = False) -> str:
+        """The lessor's verdict on statements and collateral: ``""`` (approved) or the reason.
+
+        It estimates the margin at the hours the statements show (the true hours times the
+        applicant's ``statement_error``), or at the true hours when it ``known`` them.
+        """
         p = self.cfg.prospects
         if (traits.cash_buffer_months or 0.0) < p.min_cash_months:
             return "cash"
-        if margin < p.min_cover * rent:
+        hours = self.expected_hours_month(traits) * (1.0 if known else traits.statement_error)
+        d = self.book.devices
+        seen = machine_margin_cny(
+            self.cfg,
+            d.client_rate_cny_per_hour[slot],
+            d.fuel_litres_per_hour[slot],
+            traits.idle_share,
+            hours,
+        )
+        if float(seen) < p.min_cover * rent:
             return "cover"
         return ""
 
@@ -93,9 +118,16 @@ class Prospects:
         k = int(self.seen[slot])
         self.seen[slot] += 1
         traits = draw_applicant(self.cfg, self.seeds, slot, lease_no, k)
+        previous = self._previous.pop(slot, None)
+        repeat = previous is not None and traits.repeat_draw < self.cfg.prospects.repeat_share
+        if repeat and previous is not None:  # the same firm, with its new cash
+            traits = replace(
+                previous, months_elapsed=0, cash_buffer_months=traits.cash_buffer_months
+            )
         ix, rent, margin = self.choose(slot, traits)
         applies = margin >= rent
-        reason = self.screen(traits, rent, margin) if applies else "no_take_up"
+        known = repeat and self.telemetry
+        reason = self.screen(slot, traits, rent, known) if applies else "no_take_up"
         t = day * float(HOURS_PER_DAY)
         device = self.book.devices.device_ids[slot]
         self.emit(
@@ -106,6 +138,7 @@ class Prospects:
                 approved=not reason,
                 reason=reason,
                 expected_hours=self.expected_hours_month(traits),
+                repeat=repeat,
             )
         )
         if reason:

@@ -314,13 +314,17 @@ class ProspectsConfig(Frozen):
     picks the offered tariff with the lowest expected rent at its expected hours and leases only
     if the machine's expected margin covers that rent. The lessor screens on statements and
     collateral: cash of at least ``min_cash_months`` and an expected margin of at least
-    ``min_cover`` x the rent.
+    ``min_cover`` x the rent, the hours read from statements with a log-error of sd
+    ``statement_error_sd``. The first applicant for a matured machine is its previous lessee with
+    probability ``repeat_share``; with telemetry the lessor knows that firm's hours exactly.
     """
 
     arrival_days: int = Field(default=7, ge=1, le=90, description="free, 3-30")
     cash_buffer_months: tuple[float, float] = (0.5, 4.0)
     min_cash_months: float = Field(default=1.0, ge=0, le=12, description="free, 0-3")
     min_cover: float = Field(default=1.2, ge=0, le=5, description="free, 1-2")
+    statement_error_sd: float = Field(default=0.25, ge=0, le=1, description="free, 0-0.5")
+    repeat_share: float = Field(default=0.3, ge=0, le=1, description="free, 0-0.6")
 
     @field_validator("cash_buffer_months")
     @classmethod

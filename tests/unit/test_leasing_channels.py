@@ -255,8 +255,24 @@ def test_an_applicant_applies_only_if_the_margin_covers_the_rent_and_passes_the_
     m.book.status[slot] = YARD
     m.lessees.exit(slot)
     _, rent, margin = m.prospects.choose(slot, _applicant(1.0))
-    assert m.prospects.screen(_applicant(1.0, cash=0.2), rent, margin) == "cash"
-    assert m.prospects.screen(_applicant(1.0), rent, 1.1 * rent) == "cover"
-    assert m.prospects.screen(_applicant(1.0), rent, 2 * rent) == ""
+    assert margin > m.cfg.prospects.min_cover * rent
+    assert m.prospects.screen(slot, _applicant(1.0, cash=0.2), rent) == "cash"
+    assert m.prospects.screen(slot, _applicant(1.0), rent) == ""
+    assert m.prospects.screen(slot, _applicant(1.0), 10 * rent) == "cover"
     _, rent_idle, margin_idle = m.prospects.choose(slot, _applicant(0.2))
     assert margin_idle < rent_idle  # a firm with little work would not take the lease
+
+
+def test_statements_can_hide_a_weak_applicant_and_telemetry_history_reveals_it() -> None:
+    from dataclasses import replace
+
+    m = market(cfg_with(), USAGE)
+    slot = 0
+    honest = _applicant(0.9)
+    _, rent, margin = m.prospects.choose(slot, honest)
+    cover = margin / rent
+    # a firm whose statements overstate its hours by 60% passes a screen set just above its cover
+    m = market(cfg_with(prospects={"min_cover": cover * 1.05}), USAGE)
+    flattering = replace(honest, statement_error=1.6)
+    assert m.prospects.screen(slot, flattering, rent) == ""
+    assert m.prospects.screen(slot, flattering, rent, known=True) == "cover"
