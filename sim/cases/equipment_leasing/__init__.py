@@ -6,17 +6,22 @@ traditional one (fixed rent + site inspections). Components start and stop insid
 broker failure raises :class:`~sim.kernel.errors.BrokerError` after the months already finished
 have been recorded.
 
-What differs between the modes (everything else — fleet, lessees, projects, shocks, random
-numbers — is shared):
+What differs between the modes (everything else — fleet, lessees, applicants, projects,
+shocks, random numbers — is shared) are the channels of ``equipment_leasing.channels``, each a
+behaviour of agents in response to the product:
 
-* **Rent**: tiered usage rent is revenue-neutral at the reference hours, cheaper in slack months
-  (cash-flow relief → fewer arrears) but it puts a marginal price on every hour, so lessees take
-  fewer low-margin spot jobs than under fixed rent (marginal rent 0).
-* **What the bank sees**: telemetry shows idling, relocation, fuel misuse and faults the day they
-  happen; inspections only on visit days, and a parked machine only after two visits.
-* **What the bank can do**: calls on idle alerts (the maker's network may find the machine
-  work), restructuring unless misuse was seen, remote lock (telemetry only), repossession that is
-  faster and surer when the machine can be located by GPS.
+* **price_response**: lessees take a spot job when its margin beats the rent it adds under their
+  tariff (fixed: 0; linear; all-units declining block: negative just below a tier threshold).
+* **selection**: applicants for free machines choose the cheapest offered tariff at their expected
+  hours and lease only if the margin covers it; the lessor screens them.
+* **monitoring**: telemetry shows idling, relocation, misuse and faults the day they happen
+  (inspections only on visit days); GPS finds a machine moved away.
+* **remote_lock**: lessees in difficulty weigh a lock (loss of use soon) instead of a distant
+  repossession when they choose to pay, pay partly or stop.
+* **redeployment**: idle machines the lessor finds go to other customers via the dealer network.
+
+With ``decomposition.enabled`` the run also splits the innovation effect by channel
+(:mod:`sim.cases.equipment_leasing.decomposition`, on the in-memory telemetry fake).
 """
 
 from __future__ import annotations
