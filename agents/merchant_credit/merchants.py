@@ -131,7 +131,7 @@ class MerchantPopulation:
         )
         self._record(sales, refunds, z[3], z[4])
         self._pay(day, drivers, row, sales, refunds)
-        self._fail(day, u[2])
+        self._fail(day, u[2], self.owner_support_cny(drivers.property_index[row]))
         return sales
 
     def _k(self, what: str) -> float:
@@ -195,15 +195,18 @@ class MerchantPopulation:
             self.alive, self.cash_cny + sales - refunds - outflow, self.cash_cny
         )
 
-    def _fail(self, day: int, u: np.ndarray) -> None:
+    def owner_support_cny(self, property_index: np.ndarray) -> np.ndarray:
+        """What owners can put in from their home equity (``population.owner_equity_support_share``
+        of value at the regional ``property_index`` less the mortgage); 0 for non-owners."""
+        t = self.traits
+        equity = np.maximum(t.collateral_value_cny * property_index[t.region] - t.mortgage_cny, 0)
+        return self.cfg.population.owner_equity_support_share * equity
+
+    def _fail(self, day: int, u: np.ndarray, support_cny: np.ndarray) -> None:
         h = self.cfg.health
         hazard = h.failure_rate_annual / 365 * np.exp(-h.failure_health_sensitivity * self.health)
-        insolvent = (
-            self.cash_cny
-            < -self.cfg.population.payables_tolerance_months
-            * DAYS_PER_MONTH
-            * self.traits.fixed_cost_daily_cny
-        )
+        tolerance = self.cfg.population.payables_tolerance_months * DAYS_PER_MONTH
+        insolvent = self.cash_cny < -tolerance * self.traits.fixed_cost_daily_cny - support_cny
         failed = self.alive & ((u < -np.expm1(-hazard)) | insolvent)
         self.alive &= ~failed
         self.failed_day[failed] = day

@@ -108,6 +108,14 @@ class PopulationConfig(Frozen):
     collateral_value_sales_months: float = Field(
         default=18, gt=0, description="property value, months of sales (median)"
     )
+    owner_equity_support_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="share of an owner's free home equity (value at today's property index less "
+        "the mortgage) it can put into the business before unpaid bills make it fail (personal "
+        "wealth; a price fall shrinks it); 0 = property is no buffer (old behaviour)",
+    )
     mortgage_share_max: float = Field(
         default=0.8,
         ge=0,

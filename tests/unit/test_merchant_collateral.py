@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from agents.merchant_credit.events import Approval
 from agents.merchant_credit.merchants import MerchantPopulation
@@ -13,7 +14,7 @@ from agents.merchant_credit.model import MerchantCreditModel
 from agents.merchant_credit.population import build_drivers, generate_traits
 from agents.merchant_credit.schema import MerchantCreditConfig
 from products.credit.fake import LinearScorer
-from sim.kernel.calendar import FEN, Calendar
+from sim.kernel.calendar import DAYS_PER_MONTH, FEN, Calendar
 from sim.kernel.events import Event
 from sim.kernel.rng import SeedTree
 
@@ -93,3 +94,30 @@ def test_a_collateral_bound_merchant_borrows_less_after_a_property_fall() -> Non
     assert fallen[bound].sum() < 0.8 * steady[bound].sum()
     # merchants who pledge far more than they ask borrow exactly as before
     np.testing.assert_allclose(fallen[free], steady[free])
+
+
+def test_home_equity_keeps_an_owner_trading_until_a_property_fall_erodes_it() -> None:
+    cfg = _config(0.0)
+    seeds = SeedTree(3)
+    traits = generate_traits(cfg, 4, seeds.generator("traits"), seeds.generator("property"))
+    traits = dataclasses.replace(
+        traits,
+        region=np.zeros(4, dtype=int),
+        fixed_cost_daily_cny=np.full(4, 100.0),
+        collateral_value_cny=np.array([0.0, 1e6, 1e6, 1e6]),
+        mortgage_cny=np.array([0.0, 0.0, 500_000.0, 0.0]),
+    )
+    pop = MerchantPopulation(cfg, traits, seeds.generator("dynamics"), WARM_UP)
+    steady, fallen = np.ones(len(cfg.population.regions)), np.full(4, 0.7)
+    support = pop.owner_support_cny(steady)
+    share = cfg.population.owner_equity_support_share
+    assert support.tolist() == pytest.approx([0, share * 1e6, share * 500_000, share * 1e6])
+    # the mortgaged owner's buffer falls by 60% when the price falls by 30%
+    assert pop.owner_support_cny(fallen)[2] == pytest.approx(share * 200_000)
+    tolerance = cfg.population.payables_tolerance_months * DAYS_PER_MONTH * 100.0
+    pop.cash_cny = np.full(4, -tolerance - share * 400_000)  # unpaid bills beyond the tolerance
+    never = np.ones(4)  # no hazard draw fails anyone
+    pop._fail(0, never, support)
+    assert pop.alive.tolist() == [False, True, True, True]
+    pop._fail(1, never, pop.owner_support_cny(fallen))
+    assert pop.alive.tolist() == [False, True, False, True]
