@@ -5,6 +5,9 @@ messages that way); :class:`EmbeddedBroker` starts ``python -m products.telemetr
 free loopback port, reads the child's ``READY`` line as its readiness probe, and on stop reads a
 ``STATS`` line with the refused logins and denied topics counted inside the broker.
 The child stops when told (SIGTERM) or when its parent goes away (stdin closes).
+
+The broker is :class:`~products.telemetry.broker_guard.DeviceBroker`: no client's retained
+message is stored and only MQTT 3.1.1 is spoken.
 """
 
 from __future__ import annotations
@@ -21,18 +24,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from products.loopback import HOST, free_port
+from products.telemetry.broker_guard import COUNTERS, DeviceBroker
 from sim.kernel.errors import BrokerError
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,6 @@ MONITOR_USER = "monitor"
 CLOCK_USER = "sim-clock"
 TICK_TOPIC = "sim/tick"
 DEVICE_FILTER = "device/+/data"
-_COUNTERS: Counter[str] = Counter()
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,7 +77,7 @@ class DeviceAuthPlugin(BaseAuthPlugin):
         user, password = session.username or "", session.password or ""
         ok = bool(user) and hmac.compare_digest(credential(secret, user), password)
         if not ok:
-            _COUNTERS["auth_refused"] += 1
+            COUNTERS["auth_refused"] += 1
             log.warning("login refused: user %r (client %s)", user, session.client_id)
         return ok
 
@@ -99,7 +100,7 @@ class DeviceTopicPlugin(BaseTopicPlugin):
         user = session.username if session else None
         ok = bool(user and topic and action) and topic_allowed(str(user), str(topic), str(action))
         if not ok:
-            _COUNTERS[f"denied_{action}"] += 1
+            COUNTERS[f"denied_{action}"] += 1
             log.warning("ACL denied %s on %r for user %r", action, topic, user)
         return ok
 
@@ -117,7 +118,7 @@ def broker_config(port: int, secret_hex: str) -> dict[str, Any]:
 
 async def _serve(port: int, secret_hex: str) -> None:
     loop = asyncio.get_running_loop()
-    broker = Broker(broker_config(port, secret_hex))
+    broker = DeviceBroker(broker_config(port, secret_hex))
     await broker.start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -126,7 +127,7 @@ async def _serve(port: int, secret_hex: str) -> None:
     print("READY", flush=True)
     await stop.wait()
     await broker.shutdown()
-    print("STATS " + json.dumps(dict(_COUNTERS)), flush=True)
+    print("STATS " + json.dumps(dict(COUNTERS)), flush=True)
 
 
 def main() -> None:

@@ -23,13 +23,22 @@ def mosquitto_binary() -> str | None:
 
 
 @contextlib.contextmanager
-def run_mosquitto(binary: str) -> Iterator[str]:
-    """Start ``binary`` allowing anonymous clients on a free port; yields ``mqtt://host:port``."""
+def run_mosquitto(binary: str, *, retain_available: bool = False) -> Iterator[str]:
+    """Start ``binary`` allowing anonymous clients on a free port; yields ``mqtt://host:port``.
+
+    Args:
+        binary: the mosquitto executable.
+        retain_available: False (the default) makes mosquitto refuse retained publishes (it
+            disconnects an MQTT 3.1.1 client that sends one), so no message can be stored and
+            replayed to a later subscriber; True keeps mosquitto's default, as a broker run by
+            someone else may.
+    """
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "mosquitto.conf"
         conf.write_text(
             f"listener {port} {HOST}\nallow_anonymous true\nmax_queued_messages 0\n"
+            f"retain_available {str(retain_available).lower()}\n"
             "persistence false\nlog_dest stderr\nlog_type error\n"
         )
         proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.PIPE)

@@ -6,7 +6,9 @@ publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded tog
 publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
 monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does
 the monitor run, in device order, so alerts depend on sim data only. A broker that dies or
-stalls fails the run with :class:`~sim.kernel.errors.BrokerError`.
+stalls fails the run with :class:`~sim.kernel.errors.BrokerError`. A retained delivery (a broker
+replaying a stored message on subscribe) is never a reading of this tick: it is counted as
+``retained`` and dropped.
 """
 
 from __future__ import annotations
@@ -186,7 +188,9 @@ class MqttTelemetry(MonitoredTelemetry):
 
     def _on_message(self, client: paho.Client, who: str, message: paho.MQTTMessage) -> None:
         topic = message.topic  # paho decodes the topic on every access
-        if topic == TICK_TOPIC:
+        if message.retain:  # replayed from a broker's store on subscribe, not sent in this tick
+            self.collector.reject("retained", f"{topic}: retained message ignored")
+        elif topic == TICK_TOPIC:
             self._on_tick(bytes(message.payload))
         else:
             self.collector.accept_payload(topic, bytes(message.payload))

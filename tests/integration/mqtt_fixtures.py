@@ -80,12 +80,15 @@ def run_script(port) -> list[Alert]:  # type: ignore[no-untyped-def]
 
 
 @contextlib.contextmanager
-def mosquitto() -> Iterator[str]:
-    """A mosquitto on a free loopback port allowing anonymous clients; yields its URL."""
+def mosquitto(*, retain_available: bool = False) -> Iterator[str]:
+    """A mosquitto on a free loopback port allowing anonymous clients; yields its URL.
+
+    ``retain_available=True`` stores retained messages, as a broker run by someone else may.
+    """
     binary = mosquitto_binary()
     if binary is None:
         pytest.skip(
             "mosquitto binary not found (PATH, /usr/sbin); `make mosquitto` installs it as root"
         )
-    with run_mosquitto(binary) as url:
+    with run_mosquitto(binary, retain_available=retain_available) as url:
         yield url

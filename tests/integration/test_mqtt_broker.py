@@ -13,23 +13,38 @@ from products.telemetry.broker import HOST, MONITOR_USER, EmbeddedBroker, creden
 
 pytestmark = pytest.mark.mqtt
 SECRET = bytes(range(32))
+TOPIC = "device/EQ001/data"
 
 
 class Client:
     """A plain paho client (MQTT 3.1.1, callback API v2) that records what happens to it."""
 
-    def __init__(self, username: str, password: str, port: int) -> None:
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        port: int,
+        client_id: str | None = None,
+        protocol: int = paho.MQTTv311,
+    ) -> None:
         self.paho = paho.Client(
-            paho.CallbackAPIVersion.VERSION2, client_id=username, protocol=paho.MQTTv311
+            paho.CallbackAPIVersion.VERSION2, client_id=client_id or username, protocol=protocol
         )
         self.paho.username_pw_set(username, password)
         self.connack: paho.ReasonCode | None = None
+        self.disconnected = False
         self.suback: list[paho.ReasonCode] = []
         self.messages: list[tuple[str, bytes]] = []
+        self.retained: list[bool] = []
         self.paho.on_connect = lambda c, u, f, reason, p: setattr(self, "connack", reason)
+        self.paho.on_disconnect = lambda c, u, f, reason, p: setattr(self, "disconnected", True)
         self.paho.on_subscribe = lambda c, u, mid, reasons, p: self.suback.extend(reasons)
-        self.paho.on_message = lambda c, u, m: self.messages.append((m.topic, m.payload))
+        self.paho.on_message = self._record
         self.paho.connect(HOST, port)
+
+    def _record(self, client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
+        self.messages.append((message.topic, message.payload))
+        self.retained.append(bool(message.retain))
 
     def until(self, done: Callable[[], bool], timeout_s: float = 10.0) -> None:
         deadline = time.monotonic() + timeout_s
@@ -44,8 +59,10 @@ def broker():
         yield running
 
 
-def login(user: str, port: int, password: str | None = None) -> Client:
-    client = Client(user, password or credential(SECRET, user), port)
+def login(
+    user: str, port: int, password: str | None = None, client_id: str | None = None
+) -> Client:
+    client = Client(user, password or credential(SECRET, user), port, client_id)
     client.until(lambda: client.connack is not None)
     return client
 
@@ -90,3 +107,33 @@ def test_stop_is_idempotent_and_ends_the_child(broker) -> None:
     broker.stop()
     assert not broker.alive()
     assert broker.stop() == broker.stats
+
+
+def subscribed_monitor(port: int, client_id: str) -> Client:
+    monitor = login(MONITOR_USER, port, client_id=client_id)
+    monitor.paho.subscribe("device/+/data")
+    monitor.until(lambda: len(monitor.suback) == 1)
+    return monitor
+
+
+def test_retained_publish_is_forwarded_but_never_replayed(broker) -> None:
+    live = subscribed_monitor(broker.port, "monitor-live")
+    device = login("EQ001", broker.port)
+    device.paho.publish("device/EQ001/data", b"stale", qos=1, retain=True)
+    live.until(lambda: len(live.messages) == 1)
+    assert live.retained == [False]
+    late = subscribed_monitor(broker.port, "monitor-late")
+    device.paho.publish("device/EQ001/data", b"probe")
+    late.until(lambda: (TOPIC, b"probe") in late.messages)
+    assert late.messages == [(TOPIC, b"probe")] and late.retained == [False]
+    assert broker.stop()["retain_refused"] == 1
+
+
+@pytest.mark.parametrize("protocol", [paho.MQTTv5, paho.MQTTv31])
+def test_other_protocol_versions_are_refused_promptly(broker, protocol: int) -> None:
+    client = Client("EQ001", credential(SECRET, "EQ001"), broker.port, protocol=protocol)
+    client.until(lambda: client.connack is not None and client.disconnected, timeout_s=5)
+    assert client.connack is not None and client.connack.is_failure
+    assert client.connack.getName() == "Unsupported protocol version"
+    assert not login("EQ001", broker.port).connack.is_failure
+    assert broker.stop()["protocol_refused"] == 1

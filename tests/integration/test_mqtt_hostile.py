@@ -19,7 +19,7 @@ from mqtt_fixtures import (
 )
 from mqtt_fixtures import mosquitto as start_mosquitto
 
-from products.telemetry.broker import credential
+from products.telemetry.broker import TICK_TOPIC, credential
 from products.telemetry.mqtt import MqttTelemetry, parse_broker_url
 from products.telemetry.rules import MonitorRules
 from products.telemetry.scripted import ScriptedDevice
@@ -45,10 +45,18 @@ class Hostile:
         while self.connack is None and time.monotonic() < deadline:
             self.client.loop(0.02)
 
-    def send(self, topic: str, payload: bytes) -> None:
-        self.client.publish(topic, payload)
+    def send(self, topic: str, payload: bytes, retain: bool = False) -> None:
+        self.client.publish(topic, payload, retain=retain)
         while self.client.want_write():
             self.client.loop_write()
+
+    def keep(self, topic: str, payload: bytes) -> None:
+        """Publish a retained message and wait until the broker has acknowledged (stored) it."""
+        sent = self.client.publish(topic, payload, qos=1, retain=True)
+        deadline = time.monotonic() + 10
+        while not sent.is_published():
+            assert time.monotonic() < deadline, "no PUBACK"
+            self.client.loop(0.02)
 
     def close(self) -> None:
         self.client.disconnect()
@@ -62,7 +70,7 @@ def attack(url: str, with_acl: bool) -> Hostile:
     """Publish every kind of bad message; returns the client so it stays connected."""
     thief = Hostile(url, SCRIPTED, credential(SECRET, SCRIPTED))
     own = f"device/{SCRIPTED}/data"
-    thief.send(own, b"{not json")
+    thief.send(own, b"{not json", retain=with_acl)  # mosquitto drops a client that retains
     thief.send(own, b" " * 70_000)
     thief.send(own, forged_batch(NORMAL))
     thief.send(own, forged_batch(SCRIPTED, tick=5))
@@ -99,6 +107,7 @@ def test_hostile_client_against_the_embedded_broker(caplog) -> None:
         **MONITOR_REJECTS,
         "broker_auth_refused": 1,
         "broker_denied_publish": 1,
+        "broker_retain_refused": 1,
     }
     assert "telemetry rejected (oversized)" in caplog.text
 
@@ -113,3 +122,42 @@ def test_hostile_client_against_mosquitto() -> None:
         assert run_script(port) == EXPECTED_ALERTS
         thief.close()
     assert dict(port.stats.rejected) == MONITOR_REJECTS
+
+
+def test_retained_messages_are_never_taken_as_batches() -> None:
+    """A broker that keeps retained messages (not the project's mosquitto) replays them."""
+    with start_mosquitto(retain_available=True) as url:
+        planter = Hostile(url, SCRIPTED, "")
+        planter.keep(f"device/{SCRIPTED}/data", forged_batch(SCRIPTED))
+        planter.keep(TICK_TOPIC, json.dumps({"tick": 0, "count": 1}).encode())
+        planter.close()
+        with MqttTelemetry(FLEET, RULES, Sink(), broker_url=url).open() as port:
+            assert run_script(port) == EXPECTED_ALERTS
+            assert port.stats.batches_handled == 8
+    assert dict(port.stats.rejected) == {"retained": 2}
+
+
+def test_the_project_mosquitto_refuses_retained_publishes() -> None:
+    with start_mosquitto() as url:
+        planter = Hostile(url, SCRIPTED, "")
+        planter.client.publish(f"device/{SCRIPTED}/data", b"stale", qos=1, retain=True)
+        dropped: list[paho.ReasonCode] = []
+        planter.client.on_disconnect = lambda c, u, f, reason, p: dropped.append(reason)
+        deadline = time.monotonic() + 10
+        while not dropped:
+            assert time.monotonic() < deadline, "mosquitto kept a client that retained a message"
+            planter.client.loop(0.02)
+        late = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+        received: list[tuple[bytes, bool]] = []
+        late.on_message = lambda c, u, m: received.append((m.payload, m.retain))
+        late.on_subscribe = lambda c, u, mid, reasons, p: received.append((b"suback", False))
+        late.connect(*parse_broker_url(url))
+        late.subscribe("device/+/data")
+        while (b"suback", False) not in received:
+            assert time.monotonic() < deadline, "no SUBACK"
+            late.loop(0.02)
+        Hostile(url, NORMAL, "").send(f"device/{NORMAL}/data", b"live")
+        while (b"live", False) not in received:
+            assert time.monotonic() < deadline, "the live message never arrived"
+            late.loop(0.02)
+        assert received == [(b"suback", False), (b"live", False)]

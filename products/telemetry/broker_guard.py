@@ -1,0 +1,116 @@
+"""amqtt's broker with the two refusals amqtt lacks, counted in :data:`COUNTERS`.
+
+- A client's retained publish is forwarded but never stored: a stored message would be replayed
+  to the monitor when it subscribes, as if a device had sent it in that tick.
+- A CONNECT of another protocol level than MQTT 3.1.1 gets a refusing CONNACK and the connection
+  is closed: amqtt misreads an MQTT 5 CONNECT (it has properties) and waits for bytes that never
+  come, so the client hangs. The level is read before amqtt parses the packet, and the bytes read
+  are handed to amqtt unchanged when the level is 3.1.1.
+
+amqtt's plugins cannot do either: topic filtering does not see the retain flag, and no plugin
+hook runs before the CONNECT is parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+
+from amqtt.adapters import StreamReaderAdapter, StreamWriterAdapter
+from amqtt.broker import Broker
+from amqtt.session import Session
+
+log = logging.getLogger(__name__)
+
+#: Refusals and denials inside the broker process, reported on its ``STATS`` line.
+COUNTERS: Counter[str] = Counter()
+
+MQTT_311_LEVEL = 4
+CONNECT_TYPE = 0x10
+#: CONNACK refusing the protocol: MQTT 5 form (reason 0x84, no properties), MQTT 3.x (code 0x01).
+REFUSAL_V5, REFUSAL_V3 = bytes([0x20, 3, 0, 0x84, 0]), bytes([0x20, 2, 0, 0x01])
+_LONGEST_PROTOCOL_NAME = len("MQIsdp")
+
+
+async def _connect_head(reader: asyncio.StreamReader) -> tuple[bytes, int | None]:
+    """The first bytes of a connection up to a CONNECT's protocol level, and that level.
+
+    The level is None when the first packet is not a CONNECT with a known protocol name:
+    amqtt then refuses it itself.
+    """
+    head = await reader.readexactly(1)
+    if head[0] != CONNECT_TYPE:
+        return head, None
+    for _ in range(4):  # remaining length: 1 to 4 bytes, the high bit says another follows
+        head += await reader.readexactly(1)
+        if not head[-1] & 0x80:
+            break
+    name_size = await reader.readexactly(2)
+    head += name_size
+    if int.from_bytes(name_size, "big") > _LONGEST_PROTOCOL_NAME:
+        return head, None
+    head += await reader.readexactly(int.from_bytes(name_size, "big") + 1)
+    return head, head[-1]
+
+
+class _ReplayReader(StreamReaderAdapter):
+    """Hands amqtt the bytes already read by :func:`_connect_head`, then the stream."""
+
+    def __init__(self, reader: asyncio.StreamReader, head: bytes) -> None:
+        super().__init__(reader)
+        self._head = head
+
+    async def read(self, n: int = -1) -> bytes:
+        if not self._head:
+            return await super().read(n)
+        if n == -1:
+            data, self._head = self._head + await super().read(-1), b""
+            return data
+        data, self._head = self._head[:n], self._head[n:]
+        return data + (await super().read(n - len(data)) if len(data) < n else b"")
+
+
+class DeviceBroker(Broker):
+    """amqtt's broker that stores no client's retained message and speaks MQTT 3.1.1 only."""
+
+    async def stream_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+    ) -> None:
+        """Check the protocol level of the CONNECT before amqtt parses it."""
+        try:
+            head, level = await _connect_head(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+            return
+        if level is not None and level != MQTT_311_LEVEL:
+            await _refuse_protocol(writer, level)
+            return
+        adapters = _ReplayReader(reader, head), StreamWriterAdapter(writer)
+        await self.external_connected(*adapters, listener_name)
+
+    async def retain_message(
+        self,
+        source_session: Session | None,
+        topic_name: str | None,
+        data: bytes | bytearray | None,
+        qos: int | None = None,
+    ) -> None:
+        """Store only the broker's own retained messages; a client's are counted and dropped."""
+        if source_session is None:
+            await super().retain_message(source_session, topic_name, data, qos)
+            return
+        COUNTERS["retain_refused"] += 1
+        log.warning(
+            "retained publish on %r from %r not stored", topic_name, source_session.username
+        )
+
+
+async def _refuse_protocol(writer: asyncio.StreamWriter, level: int) -> None:
+    COUNTERS["protocol_refused"] += 1
+    log.warning("CONNECT with protocol level %d refused: this broker speaks MQTT 3.1.1", level)
+    writer.write(REFUSAL_V5 if level > MQTT_311_LEVEL else REFUSAL_V3)
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    writer.close()
