@@ -45,8 +45,10 @@ def _cost_claim(rec: Recorder, inn: dict[str, Any], trad: dict[str, Any]) -> Non
         "change <= -30%",
         change,
         None if change is None else change <= -30,
-        f"effective annual cost traditional {_fmt(k_trad)}% -> innovated {_fmt(k_inn)}% "
-        "(change in %)",
+        f"effective annual cost incl. fees traditional {_fmt(k_trad)}% -> innovated "
+        f"{_fmt(k_inn)}% (change in %); with the supplier's hassle "
+        f"{_fmt(trad.get('financing_cost_all_in_pct'))}% -> "
+        f"{_fmt(inn.get('financing_cost_all_in_pct'))}%",
     )
 
 
