@@ -1,23 +1,30 @@
-"""``yinqi``: validate and run scenarios, train a scoring model on a CSV.
+"""``yinqi``: validate and run scenarios, list runs, train a scoring model on a CSV.
 
-Bad input ends with exit code 2 and one line on stderr; ``--debug`` shows the traceback.
+Exit codes (README, "Exit codes"): 0 ok; 1 the work ran but its verdict is negative (a benchmark
+out of band, a sweep with failed runs); 2 bad input; 3 a component failed (Anvil, the broker, the
+model, the Dask scheduler, the run's disk); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+Errors are one line on stderr; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.kernel.errors import ScenarioError, SimError
+from sim.kernel.errors import ComponentError, ScenarioError, SimError, Terminated
 
 log = logging.getLogger("yinqi")
 
-EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_COMPONENT = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def _common() -> argparse.ArgumentParser:
@@ -55,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(run)
     run.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run dirs")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    runs = sub.add_parser("runs", parents=[common], help="list run directories and their status")
+    runs.add_argument(
+        "paths", type=Path, nargs="*", default=[Path("runs")], help="run dirs or folders of runs"
+    )
 
     score = sub.add_parser("score", help="scoring-model tools")
     score_sub = score.add_subparsers(dest="score_command", required=True)
@@ -118,6 +130,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from sim.rundir import list_runs
+
+    statuses = list_runs(list(args.paths))
+    for s in statuses:
+        wall = "" if s.wall_time_s is None else f" {s.wall_time_s:.1f} s"
+        error = f" — {s.error}" if s.error and s.status != "ok" else ""
+        print(
+            f"{s.status:<10} {s.run_dir} ({s.scenario}, seed {s.seed}, {s.started_utc}{wall}){error}"
+        )
+    print(f"runs: {len(statuses)}")
+    return 0
+
+
 def _cmd_score_train(args: argparse.Namespace) -> int:
     from products.credit.train_csv import train_from_csv
 
@@ -161,6 +187,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 COMMANDS = {
     "validate": _cmd_validate,
     "run": _cmd_run,
+    "runs": _cmd_runs,
     "train": _cmd_score_train,
     "bench": _cmd_bench,
     "sweep": _cmd_sweep,
@@ -173,16 +200,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args)
     command = args.score_command if args.command == "score" else args.command
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         return COMMANDS[command](args)
     except SimError as exc:
         if args.debug:
             raise
         print(f"yinqi {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_COMPONENT if isinstance(exc, ComponentError) else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("yinqi: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("yinqi: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as exc:
         if args.debug:
             raise
@@ -191,6 +223,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds the run like Ctrl-C, so it ends with a true manifest and stops its
+    components."""
+    raise Terminated("SIGTERM")
 
 
 if __name__ == "__main__":

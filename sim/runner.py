@@ -19,9 +19,10 @@ import pandas as pd
 from sim import io as sio
 from sim.cases import CaseContext, runner_for
 from sim.config import ScenarioConfig, load_scenario
-from sim.kernel.errors import RunError
+from sim.kernel.errors import OutputError, RunError
 from sim.kernel.rng import SeedTree
 from sim.recorder import Recorder
+from sim.rundir import new_run_dir, owner, utc_stamp
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +79,12 @@ def _coerce_config(
 
 
 def _new_run_dir(parent: Path, config: ScenarioConfig, name: str | None = None) -> Path:
-    if name is not None:
-        fixed = parent / name
-        if fixed.exists():
-            shutil.rmtree(fixed)
-        fixed.mkdir(parents=True)
-        return fixed
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = parent / f"{config.name}-{stamp}-{config.seed}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}.{n}")
-    candidate.mkdir(parents=True)
-    return candidate
+    if name is None:
+        return new_run_dir(parent, f"{config.name}-{utc_stamp()}-{config.seed}")
+    fixed = parent / name
+    if fixed.is_dir():
+        shutil.rmtree(fixed)
+    return new_run_dir(parent, name)
 
 
 def _git_sha() -> str | None:
@@ -142,8 +135,12 @@ class _Run:
             "started_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "git_sha": _git_sha(),
             "versions": _versions(),
+            "owner": owner(),
         }
-        sio.write_json(run_dir / "manifest.json", self.manifest)
+        try:
+            sio.write_json(run_dir / "manifest.json", self.manifest)
+        except OSError as exc:
+            raise OutputError(f"{run_dir}: manifest.json not written: {exc}") from exc
 
     def run_case(self, case: str, progress: bool) -> None:
         log.info("case %s: modes %s", case, ", ".join(self.config.modes))
@@ -173,11 +170,18 @@ class _Run:
         }
 
     def checkpoint(self, status: str) -> None:
-        self.recorder.save()
-        sio.write_json(self.run_dir / "summary.json", self.summary(status))
+        """Write the results so far (events, KPI series, summary).
 
-    def finish(self, status: str, error: str | None) -> RunResult:
-        self.checkpoint(status)
+        Raises:
+            OutputError: they could not be written (disk full, folder gone, ...).
+        """
+        try:
+            self.recorder.save()
+            sio.write_json(self.run_dir / "summary.json", self.summary(status))
+        except OSError as exc:
+            raise OutputError(f"{self.run_dir}: results not written: {exc}") from exc
+
+    def _stamp(self, status: str, error: str | None) -> None:
         self.manifest.update(
             status=status,
             error=error,
@@ -186,19 +190,55 @@ class _Run:
             provenance=self.recorder.provenance_data,
             finished_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
+
+    def finish(self) -> RunResult:
+        """Finalise a run whose cases all completed; a report that cannot be written fails it.
+
+        Raises:
+            OutputError: the results, the report or the manifest could not be written.
+        """
+        self.checkpoint("ok")
+        self._stamp("ok", None)
         report_error = self._write_report()
         if report_error is not None:
-            # a run without its report is not ok: say so in every file the run leaves
-            self.checkpoint("failed")
-            joined = report_error if error is None else f"{error}; {report_error}"
-            self.manifest.update(status="failed", error=joined)
-        sio.write_json(self.run_dir / "manifest.json", self.manifest)
-        if report_error is not None and status == "ok":
-            raise RunError(f"{self.run_dir}: {report_error} (results kept, status failed)")
-        summary = self.summary(self.manifest["status"])
-        return RunResult(
-            self.run_dir, summary["status"], summary["kpis"], summary["claims"], self.manifest
+            raise OutputError(f"{self.run_dir}: {report_error}")
+        try:
+            sio.write_json(self.run_dir / "manifest.json", self.manifest)
+        except OSError as exc:
+            raise OutputError(f"{self.run_dir}: manifest.json not finalised: {exc}") from exc
+        summary = self.summary("ok")
+        return RunResult(self.run_dir, "ok", summary["kpis"], summary["claims"], self.manifest)
+
+    def fail(self, reason: str) -> str:
+        """Record a failed run as far as the disk allows (never raises); says what was kept."""
+        self._stamp("failed", reason)
+        kept, lost = [], []
+        steps = (
+            ("results", lambda: self.checkpoint("failed")),
+            ("report.html", self._report_or_raise),
+            (
+                "manifest.json",
+                lambda: sio.write_json(self.run_dir / "manifest.json", self.manifest),
+            ),
         )
+        for name, write in steps:
+            try:
+                write()
+            except Exception as exc:
+                lost.append(f"{name} ({type(exc).__name__}: {exc})")
+            else:
+                kept.append(name)
+        said = f"kept {', '.join(kept)} in {self.run_dir}" if kept else "nothing kept"
+        if lost:
+            said += f"; not written: {', '.join(lost)}"
+        if "manifest.json" not in kept:
+            said += "; `yinqi runs` will show the run as abandoned"
+        return said
+
+    def _report_or_raise(self) -> None:
+        error = self._write_report()
+        if error is not None:
+            raise OSError(error)
 
     def _write_report(self) -> str | None:
         """Write ``report.html``; the reason it could not be written, or None."""
@@ -243,14 +283,13 @@ def run_scenario(
     try:
         for case in config.cases():
             run.run_case(case, progress)
+        return run.finish()
     except BaseException as exc:
         reason = (
             f"{type(exc).__name__}: {exc}" if str(exc) else f"{type(exc).__name__} (interrupted)"
         )
-        log.error("run failed: %s (partial results kept in %s)", reason, run.run_dir)
-        run.finish("failed", reason)
+        log.error("run failed: %s — %s", reason, run.fail(reason))
         raise
-    return run.finish("ok", None)
 
 
 def load_results(run_dir: str | Path) -> RunResult:

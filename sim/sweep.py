@@ -24,10 +24,12 @@ from tqdm import tqdm
 
 from sim import io as sio
 from sim.config import Frozen, format_validation_error, load_scenario, read_yaml
-from sim.kernel.errors import ScenarioError
+from sim.kernel.errors import ScenarioError, SchedulerError
 from sim.runner import _git_sha, load_results, run_scenario
 
 log = logging.getLogger(__name__)
+#: How long a sweep waits for the Dask scheduler it was pointed at before giving up.
+SCHEDULER_TIMEOUT_S = 5.0
 
 
 class SweepSpec(Frozen):
@@ -159,7 +161,14 @@ def _execute(
         from distributed import Client
         from distributed import as_completed as dask_completed
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except OSError as exc:
+            raise SchedulerError(
+                f"--scheduler {scheduler}: no Dask scheduler answered within "
+                f"{SCHEDULER_TIMEOUT_S:g} s ({exc})"
+            ) from None
+        with client:
             futures = {client.submit(_run_task, scenario, t, runs, pure=False): t for t in todo}
             for future in dask_completed(futures):
                 results[futures[future].key] = future.result()

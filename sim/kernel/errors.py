@@ -1,4 +1,5 @@
-"""One exception root for the twin; the CLI maps every subclass to a one-line message."""
+"""One exception root for the twin; the CLI maps every subclass to a one-line message and an exit
+code: bad input 2, a failed component 3 (README, "Exit codes")."""
 
 from __future__ import annotations
 
@@ -15,17 +16,34 @@ class DataError(SimError, ValueError):
     """User data (e.g. a CSV for `yinqi score train`) cannot be used as given."""
 
 
-class ChainError(SimError):
+class RunError(SimError):
+    """A run directory is missing or holds no readable results."""
+
+
+class ComponentError(SimError):
+    """A component the twin depends on failed: the chain, the broker, the scoring model, the Dask
+    scheduler, or the file system the run writes to."""
+
+
+class ChainError(ComponentError):
     """The local chain (Anvil) failed to start, died, or answered nonsense."""
 
 
-class BrokerError(SimError):
+class BrokerError(ComponentError):
     """The MQTT broker failed to start, died, or refused the run's own clients."""
 
 
-class ModelError(SimError):
+class ModelError(ComponentError):
     """The scoring model could not be trained, loaded or applied."""
 
 
-class RunError(SimError):
-    """A run directory is missing or holds no readable results."""
+class SchedulerError(ComponentError):
+    """The Dask scheduler of a sweep could not be reached."""
+
+
+class OutputError(ComponentError):
+    """The run's record (manifest, results, report) could not be written."""
+
+
+class Terminated(BaseException):
+    """The process was asked to stop (SIGTERM); like ``KeyboardInterrupt``, not an error."""

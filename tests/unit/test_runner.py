@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim import runner
 from sim.kernel.clock import TwinModel
-from sim.kernel.errors import ChainError, RunError
+from sim.kernel.errors import ChainError, OutputError, RunError
 
 SCENARIO = {"name": "probe", "months": 2, "merchant_credit": {}}
 
@@ -122,7 +122,7 @@ def test_a_report_that_cannot_be_written_fails_the_run(tmp_path, use_case, monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("sim.report.write_report", broken)
-    with pytest.raises(RunError, match=r"report\.html not written: OSError"):
+    with pytest.raises(OutputError, match=r"report\.html not written: OSError"):
         sim.run_scenario(SCENARIO, out=tmp_path, progress=False)
     (run_dir,) = tmp_path.iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
