@@ -23,12 +23,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian's mosquitto for the external-broker tests (CI runs as root on a Debian machine).
+# Debian's mosquitto for the external-broker tests and mosquitto-clients (mosquitto_pub) as an
+# MQTT client independent of paho in the broker tests (CI runs as root on a Debian machine).
 mosquitto:
-	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
+	@{ command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto; } && \
+	  command -v mosquitto_pub >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    (apt-get update -qq && \
-	     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null) ; } || \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y -qq mosquitto mosquitto-clients >/dev/null) ; } || \
 	  echo "mosquitto not installed (not root or no apt-get): the external-broker tests will fail"
 
 run: bootstrap

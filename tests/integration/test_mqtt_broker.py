@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -14,6 +16,7 @@ from products.telemetry.broker import HOST, MONITOR_USER, EmbeddedBroker, creden
 pytestmark = pytest.mark.mqtt
 SECRET = bytes(range(32))
 TOPIC = "device/EQ001/data"
+MOSQUITTO_PUB = shutil.which("mosquitto_pub")
 
 
 class Client:
@@ -137,3 +140,28 @@ def test_other_protocol_versions_are_refused_promptly(broker, protocol: int) -> 
     assert client.connack.getName() == "Unsupported protocol version"
     assert not login("EQ001", broker.port).connack.is_failure
     assert broker.stop()["protocol_refused"] == 1
+
+
+def mosquitto_pub(port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """Debian's ``mosquitto_pub`` as device EQ001: a client that shares no code with paho."""
+    assert MOSQUITTO_PUB is not None
+    login_args = ["-i", "EQ001", "-u", "EQ001", "-P", credential(SECRET, "EQ001")]
+    command = [MOSQUITTO_PUB, "-h", HOST, "-p", str(port), *login_args, "-t", TOPIC, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=5, check=False)
+
+
+@pytest.mark.skipif(
+    MOSQUITTO_PUB is None, reason="mosquitto_pub not found; `make mosquitto` installs it as root"
+)
+def test_mosquitto_pub_mqtt5_is_refused_and_its_retained_message_not_replayed(broker) -> None:
+    refused = mosquitto_pub(broker.port, "-V", "mqttv5", "-m", "hello")
+    assert refused.returncode != 0 and "Unsupported Protocol Version" in refused.stderr
+    assert (
+        mosquitto_pub(broker.port, "-V", "mqttv311", "-r", "-q", "1", "-m", "stale").returncode == 0
+    )
+    late = subscribed_monitor(broker.port, "monitor-late")
+    assert mosquitto_pub(broker.port, "-q", "1", "-m", "probe").returncode == 0
+    late.until(lambda: (TOPIC, b"probe") in late.messages)
+    assert late.messages == [(TOPIC, b"probe")]
+    stats = broker.stop()
+    assert (stats["protocol_refused"], stats["retain_refused"]) == (1, 1)
