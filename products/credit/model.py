@@ -32,7 +32,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from products.credit.port import require_columns
-from sim.kernel.errors import DataError, ModelError
+from sim.kernel.errors import DataError, ModelError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +219,14 @@ class SklearnScorer:
         Both are written to temporary names in ``out_dir`` and then renamed, so a failure leaves
         no new file: a failed write keeps a previous pair as it was, and a failure between the
         two renames removes both files rather than leave a model beside another model's schema.
+
+        Raises:
+            OutputError: the folder or a file could not be written (disk full, no permission).
         """
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"model: cannot create folder {out_dir}: {exc}") from exc
         model_path, sidecar_path = out_dir / MODEL_FILE, out_dir / SIDECAR_FILE
         model_tmp, sidecar_tmp = _temporary(model_path), _temporary(sidecar_path)
         replaced: list[Path] = []
@@ -231,9 +237,12 @@ class SklearnScorer:
             for tmp, final in ((model_tmp, model_path), (sidecar_tmp, sidecar_path)):
                 os.replace(tmp, final)
                 replaced = [model_path, sidecar_path]
-        except BaseException:
+        except BaseException as exc:
             for path in (model_tmp, sidecar_tmp, *replaced):
                 path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                kept = "removed both" if replaced else "nothing new written"
+                raise OutputError(f"model: {out_dir} not written ({kept}): {exc}") from exc
             raise
         return SavedModel(model_path, sidecar_path, digest)
 

@@ -91,10 +91,13 @@ def train_from_csv(
 
     Raises:
         DataError: missing/unreadable file, missing columns, non-binary target, too few
-            examples of a class for cross-validation, unknown estimator.
+            examples of a class for cross-validation, unknown estimator, ``out`` not a folder.
+        OutputError: the model could not be written (nothing new is left in ``out``).
     """
     if estimator not in ESTIMATORS:
         raise DataError(f"--estimator: {estimator!r} must be one of {', '.join(ESTIMATORS)}")
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out: {out} exists and is not a folder")
     frame = _read(data)
     y = _binary_target(frame, target)
     numeric, categorical = _split_features(frame, target, features)

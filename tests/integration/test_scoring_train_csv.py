@@ -14,7 +14,7 @@ import pytest
 from products.credit import model as model_module
 from products.credit.model import MODEL_FILE, SIDECAR_FILE, SklearnScorer
 from products.credit.train_csv import train_from_csv
-from sim.cli import main
+from sim.cli import EXIT_BAD_INPUT, EXIT_COMPONENT, main
 from sim.kernel.errors import DataError
 
 pytestmark = pytest.mark.model
@@ -183,11 +183,12 @@ def _fail_second_rename(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("break_it", [_fail_sidecar_write, _fail_second_rename])
 def test_model_and_schema_are_written_together_or_not_at_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, break_it
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], break_it
 ) -> None:
     data = _kind_csv(tmp_path / "mixed.csv", "mixed")
     break_it(monkeypatch)
-    assert _train_cli(data, tmp_path / "model") != 0
+    assert _train_cli(data, tmp_path / "model") == EXIT_COMPONENT
+    assert "yinqi score: model: " in capsys.readouterr().err
     assert list((tmp_path / "model").iterdir()) == []
 
 
@@ -196,5 +197,12 @@ def test_failed_save_keeps_the_previous_model(tmp_path: Path, monkeypatch) -> No
     assert _train_cli(data, tmp_path / "model") == 0
     before = {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()}
     _fail_sidecar_write(monkeypatch)
-    assert _train_cli(data, tmp_path / "model") != 0
+    assert _train_cli(data, tmp_path / "model") == EXIT_COMPONENT
     assert {p.name: p.read_bytes() for p in (tmp_path / "model").iterdir()} == before
+
+
+def test_out_that_is_a_file_is_bad_input_before_training(tmp_path: Path, capsys) -> None:
+    data = _kind_csv(tmp_path / "mixed.csv", "mixed")
+    (tmp_path / "taken").write_text("not a folder")
+    assert _train_cli(data, tmp_path / "taken") == EXIT_BAD_INPUT
+    assert f"--out: {tmp_path / 'taken'} exists and is not a folder" in capsys.readouterr().err
