@@ -19,7 +19,7 @@ import pandas as pd
 from sim import io as sio
 from sim.cases import CaseContext, runner_for
 from sim.config import ScenarioConfig, load_scenario
-from sim.kernel.errors import OutputError, RunError
+from sim.kernel.errors import OutputError, RunError, ScenarioError
 from sim.kernel.rng import SeedTree
 from sim.recorder import Recorder
 from sim.rundir import new_run_dir, owner, utc_stamp
@@ -85,6 +85,31 @@ def _new_run_dir(parent: Path, config: ScenarioConfig, name: str | None = None) 
     if fixed.is_dir():
         shutil.rmtree(fixed)
     return new_run_dir(parent, name)
+
+
+def available_memory_bytes() -> int | None:
+    """Memory the machine can give a new process now (Linux ``MemAvailable``), or None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def check_memory(config: ScenarioConfig) -> None:
+    """Refuse a scenario whose estimated peak memory the machine cannot hold.
+
+    Raises:
+        ScenarioError: the estimate exceeds the memory available now.
+    """
+    need, have = config.memory_estimate_bytes(), available_memory_bytes()
+    if have is not None and need > have:
+        raise ScenarioError(
+            f"the scenario needs about {need / 2**30:.1f} GiB (estimate) but only "
+            f"{have / 2**30:.1f} GiB are available: make the populations smaller"
+        )
 
 
 def _git_sha() -> str | None:
@@ -278,6 +303,7 @@ def run_scenario(
         ``failed`` and the reason, and the original exception is re-raised.
     """
     config = _coerce_config(source, seed, overrides)
+    check_memory(config)
     run = _Run(config, _new_run_dir(Path(out), config, run_name))
     log.info("run %s → %s", config.name, run.run_dir)
     try:

@@ -103,6 +103,16 @@ class ScenarioConfig(Frozen):
         """Names of the configured cases, in canonical order."""
         return [key for key in CASE_KEYS if getattr(self, key, None) is not None]
 
+    def memory_estimate_bytes(self) -> int:
+        """Peak memory the run needs, estimated by the cases that model it (the largest case:
+        cases run one after the other)."""
+        estimates = [
+            getattr(self, case).memory_estimate_bytes(self.months)
+            for case in self.cases()
+            if hasattr(getattr(self, case), "memory_estimate_bytes")
+        ]
+        return max(estimates, default=0)
+
     def config_hash(self) -> str:
         """Stable hash of the resolved config (provenance; seed included)."""
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
