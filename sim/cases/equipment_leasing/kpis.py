@@ -101,6 +101,11 @@ GLOSSARY: dict[str, str] = {
     "active_leases": "running leases, mean over the month's days (monthly series)",
     "alerts": "alerts the lessor read (monthly series; alerts_<rule> per rule in totals)",
 }
+for _rule in RULES:
+    GLOSSARY[f"alerts_{_rule}"] = f"alerts of the monitor rule {_rule} the lessor read"
+    GLOSSARY[f"alert_precision_{_rule}"] = (
+        f"share of leases with a {_rule} alert that then defaulted"
+    )
 MONTH_SUMS = tuple(f.name for f in fields(MonthEnd) if f.name not in ("t_hours", "month"))
 ACTION_COUNTS = ("calls", "restructures", "remote_locks", "repossessions", "devices_lost")
 
