@@ -106,6 +106,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from sim.config import load_scenario
 
     config = load_scenario(args.file, seed=args.seed, overrides=args.overrides)
+    for warning in config.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"ok: {config.name} — cases {', '.join(config.cases())}; "
         f"modes {', '.join(config.modes)}; {config.months} months from {config.start} "

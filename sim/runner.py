@@ -161,6 +161,7 @@ class _Run:
             "git_sha": _git_sha(),
             "versions": _versions(),
             "owner": owner(),
+            "warnings": config.warnings(),
         }
         try:
             sio.write_json(run_dir / "manifest.json", self.manifest)
@@ -304,6 +305,8 @@ def run_scenario(
     """
     config = _coerce_config(source, seed, overrides)
     check_memory(config)
+    for warning in config.warnings():
+        log.warning("%s", warning)
     run = _Run(config, _new_run_dir(Path(out), config, run_name))
     log.info("run %s → %s", config.name, run.run_dir)
     try:

@@ -66,13 +66,16 @@ class ScenarioConfig(Frozen):
             raise ValueError(f"modes: {list(self.modes)} must not repeat a mode")
         if not any(getattr(self, key, None) is not None for key in CASE_KEYS):
             raise ValueError(f"scenario configures no case: add one of {', '.join(CASE_KEYS)}")
-        for path, shock in _shocks(self):
-            if shock.start_day >= self.horizon_days:
-                raise ValueError(
-                    f"{path}.start_day: {shock.start_day} is not inside the horizon "
-                    f"({self.horizon_days} days): the shock would never act"
-                )
         return self
+
+    def warnings(self) -> list[str]:
+        """What is valid but probably not meant: shocks that start after the horizon."""
+        return [
+            f"{path}.start_day: {shock.start_day} is after the horizon ({self.horizon_days} "
+            "days): this shock never acts"
+            for path, shock in _shocks(self)
+            if shock.start_day >= self.horizon_days
+        ]
 
     def dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
         """The config as plain data that validates back to itself (absent cases left out)."""

@@ -6,6 +6,7 @@ import time
 import pytest
 
 import sim
+from sim import cli
 from sim.config import load_scenario, strict_yaml
 from sim.kernel.errors import ScenarioError
 
@@ -45,12 +46,25 @@ def test_shock_magnitudes_must_be_finite():
         load_scenario(MINIMAL, overrides=[f"merchant_credit.shocks.platform_traffic={shock}"])
 
 
-def test_a_shock_after_the_horizon_is_refused_one_that_overruns_it_is_not():
+def test_a_shock_after_the_horizon_is_a_warning_the_user_sees(tmp_path, capsys):
     late = "[{start_day: 365, end_day: 400, magnitude: -0.3}]"
-    with pytest.raises(ScenarioError, match=r"platform_traffic\.0\.start_day: 365 is not inside"):
-        load_scenario(MINIMAL, overrides=[f"merchant_credit.shocks.platform_traffic={late}"])
+    config = load_scenario(MINIMAL, overrides=[f"merchant_credit.shocks.platform_traffic={late}"])
+    assert config.warnings() == [
+        "merchant_credit.shocks.platform_traffic.0.start_day: 365 is after the horizon "
+        "(365 days): this shock never acts"
+    ]
     overrun = "[{start_day: 300, end_day: 400, magnitude: -0.3}]"
-    load_scenario(MINIMAL, overrides=[f"merchant_credit.shocks.platform_traffic={overrun}"])
+    assert not load_scenario(
+        MINIMAL, overrides=[f"merchant_credit.shocks.platform_traffic={overrun}"]
+    ).warnings()
+    path = tmp_path / "s.yaml"
+    path.write_text("name: t\nmerchant_credit: {}\n")
+    override = f"merchant_credit.shocks.platform_traffic={late}"
+    assert cli.main(["validate", str(path), "--set", override]) == 0
+    assert (
+        "warning: merchant_credit.shocks.platform_traffic.0.start_day: 365"
+        in capsys.readouterr().err
+    )
 
 
 def test_duplicate_keys_are_refused_with_both_lines(tmp_path):
