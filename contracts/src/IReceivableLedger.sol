@@ -42,7 +42,9 @@ interface IReceivableLedger {
         uint32 advanceCapBps;
     }
 
-    /// @notice Automatic-review policy shared by all financiers.
+    /// @notice Automatic-review policy shared by all financiers: `maxTenor` > 0 seconds,
+    ///         `defaultPeriod` >= `gracePeriod` (seconds after the due date), `minAmount` in fen
+    ///         (0 = no minimum beyond a non-zero face).
     struct Policy {
         uint64 maxTenor;
         uint64 gracePeriod;
@@ -74,8 +76,23 @@ interface IReceivableLedger {
     error ReceivableLedgerTenorTooLong(uint256 tenor, uint64 maxTenor);
     /// @notice `faceValue` is below the policy's `minAmount`.
     error ReceivableLedgerBelowMinimum(uint256 faceValue, uint128 minAmount);
-    /// @notice Financing `requested` would exceed the `available` line of `core`.
-    error ReceivableLedgerCreditLineExceeded(address core, uint256 requested, uint256 available);
+    /// @notice Financing `requested` would exceed `financier`'s `available` line for `core`.
+    error ReceivableLedgerCreditLineExceeded(
+        address financier,
+        address core,
+        uint256 requested,
+        uint256 available
+    );
+    /// @notice `caller` may not set `financier`'s credit lines (only the financier or the admin).
+    error ReceivableLedgerNotLineOwner(address financier, address caller);
+    /// @notice The holder `account` of receivable `id` no longer holds SUPPLIER_ROLE (revoked).
+    error ReceivableLedgerHolderNotSupplier(uint256 id, address account);
+    /// @notice A policy whose `maxTenor` is zero would refuse every financing.
+    error ReceivableLedgerPolicyZeroTenor();
+    /// @notice A policy's `defaultPeriod` must not end before its `gracePeriod`.
+    error ReceivableLedgerPolicyDefaultBeforeGrace(uint64 gracePeriod, uint64 defaultPeriod);
+    /// @notice An auditor's `attested` outstanding of `core` differs from the ledger's `actual`.
+    error ReceivableLedgerAttestationMismatch(address core, uint256 attested, uint256 actual);
     /// @notice Terms that cannot price an advance.
     error ReceivableLedgerInvalidTerms(uint256 rateBps, uint256 feeBps, uint256 advanceCapBps);
     /// @notice Receivable `id` is not overdue before `overdueAt`.
@@ -103,8 +120,22 @@ interface IReceivableLedger {
         uint32 feeBps,
         uint32 advanceCapBps
     );
-    /// @notice `financier` set the credit line of `core` to `line` fen.
-    event CreditLineUpdated(address indexed core, address indexed financier, uint256 line);
+    /// @notice `setBy` (the financier itself or the admin) set `financier`'s line for `core`
+    ///         to `line` fen.
+    event CreditLineUpdated(
+        address indexed core,
+        address indexed financier,
+        address indexed setBy,
+        uint256 line
+    );
+    /// @notice `auditor` attested that `core`'s financed outstanding is `outstanding` fen at
+    ///         this block, backed by its off-chain report `reportHash`.
+    event ExposureAttested(
+        address indexed auditor,
+        address indexed core,
+        uint256 outstanding,
+        bytes32 reportHash
+    );
     /// @notice `issuer` issued receivable `id` to `holder`.
     event ReceivableIssued(
         uint256 indexed id,
@@ -146,7 +177,9 @@ interface IReceivableLedger {
     /// @notice The holder wrote off the unpaid `amount` fen of receivable `id`.
     event ReceivableWrittenOff(uint256 indexed id, uint256 amount);
 
-    /// @notice Replace the automatic-review policy.
+    /// @notice Replace the automatic-review policy; reverts
+    ///         `ReceivableLedgerPolicyZeroTenor` / `ReceivableLedgerPolicyDefaultBeforeGrace`
+    ///         on a policy outside its ranges (see `Policy`).
     /// @param policy_ New policy (tenor, grace, default period in seconds; minimum in fen).
     function setPolicy(Policy calldata policy_) external;
 
@@ -162,10 +195,21 @@ interface IReceivableLedger {
     /// @param advanceCapBps Maximum advance as basis points of face value (1..10000).
     function setTerms(uint32 rateBps, uint32 feeBps, uint32 advanceCapBps) external;
 
-    /// @notice Set the aggregate financed-outstanding limit for a core enterprise.
+    /// @notice Set `financier`'s own limit on what it finances of `core` (its financed,
+    ///         unpaid face). Only the financier itself (holding FINANCIER_ROLE) or the admin may
+    ///         set it; another financier's attempt reverts `ReceivableLedgerNotLineOwner`.
+    /// @param financier Bank whose line it is; must hold FINANCIER_ROLE.
     /// @param core Core enterprise whose receivables the line covers.
     /// @param line Limit in fen.
-    function setCreditLine(address core, uint256 line) external;
+    function setCreditLine(address financier, address core, uint256 line) external;
+
+    /// @notice An auditor attests, read-only, that `core`'s financed outstanding on the ledger
+    ///         equals its own figure `outstanding` (reverts `ReceivableLedgerAttestationMismatch`
+    ///         otherwise); allowed while paused. Only AUDITOR_ROLE.
+    /// @param core Core enterprise whose exposure is attested.
+    /// @param outstanding The auditor's figure of financed, unpaid face, in fen.
+    /// @param reportHash Hash of the auditor's signed off-chain report.
+    function attestExposure(address core, uint256 outstanding, bytes32 reportHash) external;
 
     /// @notice Issue a confirmed payable to a supplier (mints the receivable token).
     /// @param supplier Creditor; must hold SUPPLIER_ROLE.
@@ -177,20 +221,22 @@ interface IReceivableLedger {
         external
         returns (uint256 id);
 
-    /// @notice Holder confirms the receivable (Issued -> Accepted).
+    /// @notice Holder confirms the receivable (Issued -> Accepted); the holder must still hold
+    ///         SUPPLIER_ROLE.
     /// @param id Receivable id.
     function accept(uint256 id) external;
 
     /// @notice Move part of an accepted receivable to a lower-tier supplier
-    ///         (multi-tier penetration).
+    ///         (multi-tier penetration); the holder must still hold SUPPLIER_ROLE.
     /// @param id Parent receivable id.
     /// @param to Lower-tier supplier; must hold SUPPLIER_ROLE.
     /// @param amount Face value moved, in fen; strictly less than the parent's face.
     /// @return childId New receivable id.
     function split(uint256 id, address to, uint256 amount) external returns (uint256 childId);
 
-    /// @notice Discount an accepted receivable at `financier`; automatic review,
-    ///         cash in the same tx.
+    /// @notice Discount an accepted receivable at `financier`; automatic review against the
+    ///         policy and `financier`'s own line for the issuer, cash in the same tx. The holder
+    ///         must still hold SUPPLIER_ROLE.
     /// @param id Receivable id (caller must hold it).
     /// @param financier Bank paying the advance; must hold FINANCIER_ROLE and have set terms.
     /// @return payout Cash paid to the holder, in fen.
@@ -220,8 +266,28 @@ interface IReceivableLedger {
     /// @return record The stored receivable (all zero, status None, if it was never minted).
     function receivable(uint256 id) external view returns (Receivable memory record);
 
-    /// @notice Financing still available under `core`'s credit line, in fen.
+    /// @notice Financing still available to `core` summed over its financiers' lines, in fen.
     /// @param core Core enterprise.
-    /// @return available Line minus financed outstanding, floored at zero.
+    /// @return available Sum over financiers of line minus that financier's outstanding,
+    ///         each floored at zero.
     function availableLine(address core) external view returns (uint256 available);
+
+    /// @notice Financing `financier` still offers `core`, in fen.
+    /// @param financier Bank.
+    /// @param core Core enterprise.
+    /// @return available `financier`'s line minus its financed outstanding, floored at zero.
+    function availableLineOf(address financier, address core)
+        external
+        view
+        returns (uint256 available);
+
+    /// @notice Financed, unpaid face of `core`'s receivables over all financiers, in fen.
+    /// @param core Core enterprise.
+    /// @return outstanding Sum of `financedBy(financier, core)` over `core`'s financiers.
+    function financedOutstanding(address core) external view returns (uint256 outstanding);
+
+    /// @notice Financiers that have (or had) a credit line for `core`, in order of first line.
+    /// @param core Core enterprise.
+    /// @return financiers Their addresses.
+    function financiersOf(address core) external view returns (address[] memory financiers);
 }

@@ -14,6 +14,12 @@ import {IReceivableLedger} from "./IReceivableLedger.sol";
 ///         payables to its suppliers, holders accept, split parts to lower tiers, and finance them
 ///         at a bank with automatic review; the core repays the current holder at maturity.
 /// @dev All money moves in the settlement ERC-20 in the same transaction as the state change.
+///      Credit lines are per (financier, core): each bank limits only what it finances itself.
+///      Revoked roles: a holder whose SUPPLIER_ROLE is revoked can no longer accept, split,
+///      transfer or finance what it holds (`ReceivableLedgerHolderNotSupplier`), but it still
+///      receives every repayment of it and may still mark it defaulted and write it off, so the
+///      core's debt and the books stay whole; a revoked core can still repay but not issue, and
+///      a revoked financier finances nothing more but keeps collecting on what it financed.
 contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -21,9 +27,10 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     bytes32 public constant CORE_ROLE = keccak256("CORE_ROLE");
     /// @notice Supplier allowed to hold receivables.
     bytes32 public constant SUPPLIER_ROLE = keccak256("SUPPLIER_ROLE");
-    /// @notice Bank allowed to finance receivables and set credit lines.
+    /// @notice Bank allowed to finance receivables and set its own credit lines.
     bytes32 public constant FINANCIER_ROLE = keccak256("FINANCIER_ROLE");
-    /// @notice Read-only monitoring role (regulator / auditor); grants no state-changing rights.
+    /// @notice Regulator / auditor: may record read-only exposure attestations
+    ///         (`attestExposure`); no other rights.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
     uint256 private constant BPS = 10_000;
@@ -36,8 +43,12 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     mapping(uint256 => Receivable) private _receivables;
     mapping(bytes32 => bool) public invoiceUsed;
     mapping(address => Terms) public terms;
-    mapping(address => uint256) public creditLine;
-    mapping(address => uint256) public financedOutstanding;
+    /// @notice Credit line of financier => core, in fen.
+    mapping(address => mapping(address => uint256)) public creditLine;
+    /// @notice Financed, unpaid face financier => core, in fen.
+    mapping(address => mapping(address => uint256)) public financedBy;
+    mapping(address => address[]) private _financiers;
+    mapping(address => mapping(address => bool)) private _isFinancierOf;
 
     /// @param cash_ Settlement ERC-20 that moves all money.
     /// @param admin Account receiving DEFAULT_ADMIN_ROLE (roles, policy, pause).
@@ -83,9 +94,33 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     }
 
     /// @inheritdoc IReceivableLedger
-    function setCreditLine(address core, uint256 line) external onlyRole(FINANCIER_ROLE) {
-        creditLine[core] = line;
-        emit CreditLineUpdated(core, msg.sender, line);
+    function setCreditLine(address financier, address core, uint256 line) external {
+        if (financier == msg.sender) {
+            _checkRole(FINANCIER_ROLE);
+        } else if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert ReceivableLedgerNotLineOwner(financier, msg.sender);
+        } else if (!hasRole(FINANCIER_ROLE, financier)) {
+            revert ReceivableLedgerNotFinancier(financier);
+        }
+        if (!_isFinancierOf[core][financier]) {
+            _isFinancierOf[core][financier] = true;
+            _financiers[core].push(financier);
+        }
+        creditLine[financier][core] = line;
+        emit CreditLineUpdated(core, financier, msg.sender, line);
+    }
+
+    /// @inheritdoc IReceivableLedger
+    function attestExposure(
+        address core,
+        uint256 outstanding,
+        bytes32 reportHash
+    ) external onlyRole(AUDITOR_ROLE) {
+        uint256 actual = financedOutstanding(core);
+        if (outstanding != actual) {
+            revert ReceivableLedgerAttestationMismatch(core, outstanding, actual);
+        }
+        emit ExposureAttested(msg.sender, core, outstanding, reportHash);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -127,6 +162,7 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     function accept(uint256 id) external whenNotPaused {
         Receivable storage r = _holderOnly(id);
         if (r.status != Status.Issued) revert ReceivableLedgerInvalidStatus(id, r.status);
+        _stillSupplier(id);
         r.status = Status.Accepted;
         emit ReceivableAccepted(id, msg.sender);
     }
@@ -140,6 +176,7 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     ) external whenNotPaused returns (uint256 childId) {
         Receivable storage r = _holderOnly(id);
         if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+        _stillSupplier(id);
         if (!hasRole(SUPPLIER_ROLE, to)) revert ReceivableLedgerNotSupplier(to);
         if (amount == 0) revert ReceivableLedgerZeroAmount();
         if (amount >= r.faceValue) revert ReceivableLedgerSplitTooLarge(id, amount, r.faceValue);
@@ -173,12 +210,13 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         Receivable storage r = _holderOnly(id);
         if (r.financier != address(0)) revert ReceivableLedgerAlreadyFinanced(id);
         if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+        _stillSupplier(id);
         if (!hasRole(FINANCIER_ROLE, financier)) revert ReceivableLedgerNotFinancier(financier);
         payout = _review(id, r, financier);
         r.status = Status.Financed;
         r.financier = financier;
         r.advance = uint128(payout);
-        financedOutstanding[r.issuer] += r.faceValue;
+        financedBy[financier][r.issuer] += r.faceValue;
         _transfer(msg.sender, financier, id);
         emit ReceivableFinanced(id, msg.sender, financier, r.faceValue, payout);
         cash.safeTransferFrom(financier, msg.sender, payout);
@@ -201,7 +239,7 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         } else if (s == Status.Issued || s == Status.Accepted || s == Status.Financed) {
             r.status = Status.PartiallyRepaid;
         }
-        if (r.financier != address(0)) financedOutstanding[r.issuer] -= amount;
+        if (r.financier != address(0)) financedBy[r.financier][r.issuer] -= amount;
         address holder = _ownerOf(id);
         emit ReceivableRepaid(id, holder, amount, r.repaid, r.status);
         cash.safeTransferFrom(msg.sender, holder, amount);
@@ -241,7 +279,7 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         if (r.status != Status.Defaulted) revert ReceivableLedgerInvalidStatus(id, r.status);
         uint256 remaining = r.faceValue - r.repaid;
         r.status = Status.WrittenOff;
-        if (r.financier != address(0)) financedOutstanding[r.issuer] -= remaining;
+        if (r.financier != address(0)) financedBy[r.financier][r.issuer] -= remaining;
         emit ReceivableWrittenOff(id, remaining);
     }
 
@@ -253,10 +291,35 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
     }
 
     /// @inheritdoc IReceivableLedger
-    function availableLine(address core) public view returns (uint256) {
-        uint256 line = creditLine[core];
-        uint256 used = financedOutstanding[core];
+    /// @dev Loops over `core`'s financiers: bounded by the FINANCIER_ROLE holders the admin
+    ///      granted; a view for off-chain readers, never called by a state change.
+    function availableLine(address core) external view returns (uint256 available) {
+        address[] storage financiers = _financiers[core];
+        for (uint256 i = 0; i < financiers.length; ++i) {
+            available += availableLineOf(financiers[i], core);
+        }
+    }
+
+    /// @inheritdoc IReceivableLedger
+    function availableLineOf(address financier, address core) public view returns (uint256) {
+        uint256 line = creditLine[financier][core];
+        uint256 used = financedBy[financier][core];
         return line > used ? line - used : 0;
+    }
+
+    /// @inheritdoc IReceivableLedger
+    /// @dev Every financier with outstanding on `core` is listed: financing needs a line,
+    ///      and setting a line lists its financier.
+    function financedOutstanding(address core) public view returns (uint256 outstanding) {
+        address[] storage financiers = _financiers[core];
+        for (uint256 i = 0; i < financiers.length; ++i) {
+            outstanding += financedBy[financiers[i]][core];
+        }
+    }
+
+    /// @inheritdoc IReceivableLedger
+    function financiersOf(address core) external view returns (address[] memory) {
+        return _financiers[core];
     }
 
     /// @notice ERC-721 transfer restricted to the holder itself (see `_update`).
@@ -288,8 +351,10 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         if (block.timestamp >= r.dueDate) revert ReceivableLedgerReceivableMatured(id, r.dueDate);
         uint256 tenor = r.dueDate - block.timestamp;
         if (tenor > p.maxTenor) revert ReceivableLedgerTenorTooLong(tenor, p.maxTenor);
-        uint256 available = availableLine(r.issuer);
-        if (face > available) revert ReceivableLedgerCreditLineExceeded(r.issuer, face, available);
+        uint256 available = availableLineOf(financier, r.issuer);
+        if (face > available) {
+            revert ReceivableLedgerCreditLineExceeded(financier, r.issuer, face, available);
+        }
         Terms memory t = terms[financier];
         if (t.advanceCapBps == 0) {
             revert ReceivableLedgerInvalidTerms(t.rateBps, t.feeBps, t.advanceCapBps);
@@ -313,12 +378,24 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
         if (_ownerOf(id) != msg.sender) revert ReceivableLedgerNotHolder(id, msg.sender);
     }
 
+    /// @dev The holder (the caller) must still hold SUPPLIER_ROLE to act on receivable `id`.
+    function _stillSupplier(uint256 id) private view {
+        if (!hasRole(SUPPLIER_ROLE, msg.sender)) {
+            revert ReceivableLedgerHolderNotSupplier(id, msg.sender);
+        }
+    }
+
     function _setPolicy(Policy memory p) private {
+        if (p.maxTenor == 0) revert ReceivableLedgerPolicyZeroTenor();
+        if (p.defaultPeriod < p.gracePeriod) {
+            revert ReceivableLedgerPolicyDefaultBeforeGrace(p.gracePeriod, p.defaultPeriod);
+        }
         policy = p;
         emit PolicyUpdated(p.maxTenor, p.gracePeriod, p.defaultPeriod, p.minAmount);
     }
 
-    /// @dev Public transfers: only the holder itself (no approved operators), only Accepted and
+    /// @dev Public transfers: only the holder itself (no approved operators) while it holds
+    ///      SUPPLIER_ROLE, only Accepted and
     ///      never financed receivables, only to suppliers, never while paused. Internal moves
     ///      (mint, custody to the bank) pass auth = 0 and skip these checks.
     function _update(address to, uint256 id, address auth) internal override returns (address) {
@@ -329,6 +406,7 @@ contract ReceivableLedger is IReceivableLedger, ERC721, AccessControl, Pausable,
             Receivable storage r = _receivables[id];
             if (r.financier != address(0)) revert ReceivableLedgerAlreadyFinanced(id);
             if (r.status != Status.Accepted) revert ReceivableLedgerInvalidStatus(id, r.status);
+            if (!hasRole(SUPPLIER_ROLE, auth)) revert ReceivableLedgerHolderNotSupplier(id, auth);
             if (!hasRole(SUPPLIER_ROLE, to)) revert ReceivableLedgerNotSupplier(to);
         }
         return super._update(to, id, auth);

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from products.ledger.cash import ADMIN_ROLE, ReferenceCash, Revert
 from products.ledger.ops import (
+    AttestExposure,
     GrantRole,
     Pause,
     Policy,
+    RevokeRole,
     SetCreditLine,
     SetPolicy,
     SetTerms,
@@ -33,21 +35,39 @@ def discount_payout(face: int, tenor_s: int, terms: Terms) -> int:
     return min(face - charge, cap)
 
 
+def check_policy(policy: Policy) -> None:
+    """The contract's ``_setPolicy`` ranges: a tenor, and no default before the grace ends."""
+    if policy.max_tenor_s == 0:
+        raise Revert("ReceivableLedgerPolicyZeroTenor")
+    if policy.default_period_s < policy.grace_period_s:
+        raise Revert(
+            "ReceivableLedgerPolicyDefaultBeforeGrace",
+            policy.grace_period_s,
+            policy.default_period_s,
+        )
+
+
 class ReferenceAdmin(ReferenceCash):
     """Settlement cash plus the ledger's administrative state.
 
+    Credit lines and financed outstanding are kept per ``(financier, core)``; ``financiers``
+    lists each core's financiers in the order their first line was set (the contract's array).
+
     Args:
         admin: account holding the admin and minter roles.
-        policy: initial automatic-review policy.
+        policy: initial automatic-review policy (Revert if outside its ranges, as the
+            contract's constructor reverts).
     """
 
     def __init__(self, admin: str, policy: Policy) -> None:
         super().__init__(admin)
+        check_policy(policy)
         self.policy = policy
         self.paused = False
         self.terms: dict[str, Terms] = {}
-        self.credit_line: dict[str, int] = {}
-        self.outstanding: dict[str, int] = {}
+        self.credit_line: dict[tuple[str, str], int] = {}
+        self.outstanding: dict[tuple[str, str], int] = {}
+        self.financiers: dict[str, list[str]] = {}
         self.now_s = 0
 
     def _not_paused(self) -> None:
@@ -62,8 +82,14 @@ class ReferenceAdmin(ReferenceCash):
         self.roles.setdefault(role, set()).add(account)
         return {}
 
+    def revoke_role(self, op: RevokeRole) -> dict[str, int]:
+        self._only_role(ADMIN_ROLE, op.sender)
+        self.roles.get(op.role, set()).discard(op.account)
+        return {}
+
     def set_policy(self, op: SetPolicy) -> dict[str, int]:
         self._only_role(ADMIN_ROLE, op.sender)
+        check_policy(op.policy)
         self.policy = op.policy
         return {}
 
@@ -90,8 +116,24 @@ class ReferenceAdmin(ReferenceCash):
         return {}
 
     def set_credit_line(self, op: SetCreditLine) -> dict[str, int]:
-        self._only_role("FINANCIER_ROLE", op.sender)
-        self.credit_line[op.core] = op.line_fen
+        financier, sender = op.line_owner, op.sender
+        if financier == sender:
+            self._only_role("FINANCIER_ROLE", sender)
+        elif not self.has_role(ADMIN_ROLE, sender):
+            raise Revert("ReceivableLedgerNotLineOwner", financier, sender)
+        elif not self.has_role("FINANCIER_ROLE", financier):
+            raise Revert("ReceivableLedgerNotFinancier", financier)
+        listed = self.financiers.setdefault(op.core, [])
+        if financier not in listed:
+            listed.append(financier)
+        self.credit_line[(financier, op.core)] = op.line_fen
+        return {}
+
+    def attest_exposure(self, op: AttestExposure) -> dict[str, int]:
+        self._only_role("AUDITOR_ROLE", op.sender)
+        actual = self.financed_outstanding(op.core)
+        if op.outstanding_fen != actual:
+            raise Revert("ReceivableLedgerAttestationMismatch", op.core, op.outstanding_fen, actual)
         return {}
 
     def quote(self, token: ReceivableState, financier: str, terms: Terms | None = None) -> int:
@@ -105,14 +147,31 @@ class ReferenceAdmin(ReferenceCash):
         tenor = token.due_date - self.now_s
         if tenor > policy.max_tenor_s:
             raise Revert("ReceivableLedgerTenorTooLong", tenor, policy.max_tenor_s)
-        available = self.available_line(token.issuer)
+        available = self.available_line(token.issuer, financier)
         if face > available:
-            raise Revert("ReceivableLedgerCreditLineExceeded", token.issuer, face, available)
+            raise Revert(
+                "ReceivableLedgerCreditLineExceeded", financier, token.issuer, face, available
+            )
         applied = terms or self.terms.get(financier, Terms(0, 0, 0))
         if applied.advance_cap_bps == 0:
             raise Revert("ReceivableLedgerInvalidTerms", applied.rate_bps, applied.fee_bps, 0)
         return discount_payout(face, tenor, applied)
 
-    def available_line(self, core: str) -> int:
-        """Credit line minus financed outstanding, floored at zero."""
-        return max(self.credit_line.get(core, 0) - self.outstanding.get(core, 0), 0)
+    def available_line(self, core: str, financier: str | None = None) -> int:
+        """``financier``'s line for ``core`` minus its financed outstanding, floored at zero;
+        summed over ``core``'s financiers when ``financier`` is None."""
+        if financier is None:
+            return sum(self.available_line(core, f) for f in self.financiers.get(core, []))
+        key = (financier, core)
+        return max(self.credit_line.get(key, 0) - self.outstanding.get(key, 0), 0)
+
+    def financed_outstanding(self, core: str, financier: str | None = None) -> int:
+        """Financed, unpaid face of ``core`` at ``financier`` (all financiers when None)."""
+        if financier is None:
+            return sum(self.outstanding.get((f, core), 0) for f in self.financiers.get(core, []))
+        return self.outstanding.get((financier, core), 0)
+
+    def add_outstanding(self, financier: str, core: str, delta_fen: int) -> None:
+        """Move ``financier``'s financed outstanding on ``core`` by ``delta_fen``."""
+        key = (financier, core)
+        self.outstanding[key] = self.outstanding.get(key, 0) + delta_fen

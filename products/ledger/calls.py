@@ -11,6 +11,7 @@ from products.ledger.abi import Codec
 from products.ledger.ops import (
     Accept,
     ApproveCash,
+    AttestExposure,
     CashTransferFrom,
     Finance,
     GrantRole,
@@ -21,6 +22,7 @@ from products.ledger.ops import (
     Mint,
     Pause,
     Repay,
+    RevokeRole,
     SetCreditLine,
     SetPolicy,
     SetTerms,
@@ -61,12 +63,17 @@ TOKEN_CALLS: dict[type[LedgerOp], CallBuilder] = {
 }
 LEDGER_CALLS: dict[type[LedgerOp], CallBuilder] = {
     GrantRole: lambda op, _: ("grantRole", [role_id(op.role), op.account]),
+    RevokeRole: lambda op, _: ("revokeRole", [role_id(op.role), op.account]),
     SetPolicy: lambda op, _: ("setPolicy", [_policy_tuple(op)]),
     SetTerms: lambda op, _: (
         "setTerms",
         [op.terms.rate_bps, op.terms.fee_bps, op.terms.advance_cap_bps],
     ),
-    SetCreditLine: lambda op, _: ("setCreditLine", [op.core, op.line_fen]),
+    SetCreditLine: lambda op, _: ("setCreditLine", [op.line_owner, op.core, op.line_fen]),
+    AttestExposure: lambda op, _: (
+        "attestExposure",
+        [op.core, op.outstanding_fen, bytes.fromhex(op.report_hash[2:])],
+    ),
     Pause: lambda op, _: ("pause", []),
     Unpause: lambda op, _: ("unpause", []),
     Issue: lambda op, _: (

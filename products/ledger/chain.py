@@ -283,14 +283,20 @@ class ChainLedger:
         value: int = self._view(self.token, self.token_address, "balanceOf", account)[0]
         return value
 
-    def financed_outstanding(self, core: str) -> int:
-        """Financed, unpaid face of ``core``'s receivables."""
-        value: int = self._view(self.ledger, self.ledger_address, "financedOutstanding", core)[0]
-        return value
+    def financed_outstanding(self, core: str, financier: str | None = None) -> int:
+        """Financed, unpaid face of ``core``'s receivables (at ``financier``, or at all)."""
+        if financier is None:
+            return self._uint_view("financedOutstanding", core)
+        return self._uint_view("financedBy", financier, core)
 
-    def available_line(self, core: str) -> int:
-        """Remaining credit line of ``core``."""
-        value: int = self._view(self.ledger, self.ledger_address, "availableLine", core)[0]
+    def available_line(self, core: str, financier: str | None = None) -> int:
+        """Remaining credit line of ``core`` (at ``financier``, or summed over its financiers)."""
+        if financier is None:
+            return self._uint_view("availableLine", core)
+        return self._uint_view("availableLineOf", financier, core)
+
+    def _uint_view(self, name: str, *args: str) -> int:
+        value: int = self._view(self.ledger, self.ledger_address, name, *args)[0]
         return value
 
     def close(self) -> None:

@@ -66,13 +66,13 @@ class FakeLedger:
         """Cash of ``account`` in fen."""
         return self.state.balances.get(account, 0)
 
-    def financed_outstanding(self, core: str) -> int:
-        """Financed, unpaid face of ``core``'s receivables."""
-        return self.state.outstanding.get(core, 0)
+    def financed_outstanding(self, core: str, financier: str | None = None) -> int:
+        """Financed, unpaid face of ``core``'s receivables (at ``financier``, or at all)."""
+        return self.state.financed_outstanding(core, financier)
 
-    def available_line(self, core: str) -> int:
-        """Remaining credit line of ``core``."""
-        return self.state.available_line(core)
+    def available_line(self, core: str, financier: str | None = None) -> int:
+        """Remaining credit line of ``core`` (at ``financier``, or summed over its financiers)."""
+        return self.state.available_line(core, financier)
 
     @property
     def pending(self) -> int:

@@ -52,6 +52,15 @@ class GrantRole(LedgerOp):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RevokeRole(LedgerOp):
+    """The admin revokes ``role`` from ``account`` (a no-op if it does not hold it)."""
+
+    kind: ClassVar[str] = "revoke_role"
+    role: str
+    account: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Mint(LedgerOp):
     """The minter creates ``amount_fen`` of settlement cash for ``to``."""
 
@@ -96,11 +105,31 @@ class SetTerms(LedgerOp):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetCreditLine(LedgerOp):
-    """A financier sets the aggregate financed-outstanding limit of ``core``."""
+    """``financier``'s limit on what it finances of ``core`` (its financed, unpaid face).
+
+    ``financier`` defaults to the sender (a bank setting its own line); the admin may name
+    any financier.
+    """
 
     kind: ClassVar[str] = "set_credit_line"
     core: str
     line_fen: int
+    financier: str | None = None
+
+    @property
+    def line_owner(self) -> str:
+        """The financier whose line this sets."""
+        return self.sender if self.financier is None else self.financier
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttestExposure(LedgerOp):
+    """An auditor attests that ``core``'s financed outstanding is ``outstanding_fen`` now."""
+
+    kind: ClassVar[str] = "attest_exposure"
+    core: str
+    outstanding_fen: int
+    report_hash: str = "0x" + "00" * 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

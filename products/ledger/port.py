@@ -107,12 +107,14 @@ class LedgerPort(Protocol):
         """Settlement-cash balance of ``account`` in fen."""
         ...
 
-    def financed_outstanding(self, core: str) -> int:
-        """Face value of ``core``'s financed, unpaid receivables, in fen."""
+    def financed_outstanding(self, core: str, financier: str | None = None) -> int:
+        """Face value of ``core``'s financed, unpaid receivables at ``financier`` (None: at all
+        financiers), in fen."""
         ...
 
-    def available_line(self, core: str) -> int:
-        """Financing still available under ``core``'s credit line, in fen."""
+    def available_line(self, core: str, financier: str | None = None) -> int:
+        """Financing ``financier`` still offers ``core`` under its own line, in fen; None sums
+        over every financier with a line for ``core``."""
         ...
 
     @property

@@ -18,6 +18,7 @@ from products.ledger.cash import LEDGER, ZERO, Revert
 from products.ledger.ops import (
     Accept,
     ApproveCash,
+    AttestExposure,
     CashTransferFrom,
     Finance,
     GrantRole,
@@ -29,6 +30,7 @@ from products.ledger.ops import (
     Pause,
     Policy,
     Repay,
+    RevokeRole,
     SetCreditLine,
     SetPolicy,
     SetTerms,
@@ -82,6 +84,11 @@ class ReferenceLedger(ReferenceAdmin):
             raise Revert("ReceivableLedgerNotHolder", token_id, sender)
         return token
 
+    def _still_supplier(self, token_id: int, holder: str) -> None:
+        """A holder whose SUPPLIER_ROLE was revoked may not act on what it holds."""
+        if not self.has_role("SUPPLIER_ROLE", holder):
+            raise Revert("ReceivableLedgerHolderNotSupplier", token_id, holder)
+
     def _mint_token(self, token: ReceivableState) -> int:
         self.tokens[token.id] = token
         self.invoice_used.add(token.invoice_hash)
@@ -129,6 +136,7 @@ class ReferenceLedger(ReferenceAdmin):
         token = self._holder_only(token_id, sender)
         if token.status != Status.ISSUED:
             raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
+        self._still_supplier(token_id, sender)
         self.tokens[token_id] = replace(token, status=Status.ACCEPTED)
         return {}
 
@@ -138,6 +146,7 @@ class ReferenceLedger(ReferenceAdmin):
         parent = self._holder_only(token_id, sender)
         if parent.status != Status.ACCEPTED:
             raise Revert("ReceivableLedgerInvalidStatus", token_id, parent.status)
+        self._still_supplier(token_id, sender)
         if not self.has_role("SUPPLIER_ROLE", to):
             raise Revert("ReceivableLedgerNotSupplier", to)
         if amount == 0:
@@ -176,6 +185,7 @@ class ReferenceLedger(ReferenceAdmin):
             raise Revert("ReceivableLedgerAlreadyFinanced", token_id)
         if token.status != Status.ACCEPTED:
             raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
+        self._still_supplier(token_id, sender)
         if not self.has_role("SUPPLIER_ROLE", to):
             raise Revert("ReceivableLedgerNotSupplier", to)
         self.tokens[token_id] = replace(token, holder=to)
@@ -190,6 +200,7 @@ class ReferenceLedger(ReferenceAdmin):
             raise Revert("ReceivableLedgerAlreadyFinanced", token_id)
         if token.status != Status.ACCEPTED:
             raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
+        self._still_supplier(token_id, sender)
         if not self.has_role("FINANCIER_ROLE", financier):
             raise Revert("ReceivableLedgerNotFinancier", financier)
         payout = self.quote(token, financier, terms)
@@ -197,7 +208,7 @@ class ReferenceLedger(ReferenceAdmin):
         self.tokens[token_id] = replace(
             token, status=Status.FINANCED, financier=financier, advance=payout, holder=financier
         )
-        self.outstanding[token.issuer] = self.outstanding.get(token.issuer, 0) + token.face_value
+        self.add_outstanding(financier, token.issuer, token.face_value)
         self._pull(financier, LEDGER, sender, payout)
         return {"payout": payout}
 
@@ -222,7 +233,7 @@ class ReferenceLedger(ReferenceAdmin):
             status = Status.PARTIALLY_REPAID
         self.tokens[token_id] = replace(token, repaid=token.repaid + amount, status=status)
         if token.financier != ZERO:
-            self.outstanding[token.issuer] -= amount
+            self.add_outstanding(token.financier, token.issuer, -amount)
         self._pull(sender, LEDGER, token.holder, amount)
         return {}
 
@@ -258,7 +269,7 @@ class ReferenceLedger(ReferenceAdmin):
             raise Revert("ReceivableLedgerInvalidStatus", token_id, token.status)
         self.tokens[token_id] = replace(token, status=Status.WRITTEN_OFF)
         if token.financier != ZERO:
-            self.outstanding[token.issuer] -= token.face_value - token.repaid
+            self.add_outstanding(token.financier, token.issuer, token.repaid - token.face_value)
         return {}
 
     # ----------------------------------------------------------------- views
@@ -278,6 +289,8 @@ def child_invoice_hash(parent_hash: str, child_id: int) -> str:
 
 _HANDLERS: dict[type[LedgerOp], Callable[[ReferenceLedger, Any], dict[str, int]]] = {
     GrantRole: ReferenceLedger.grant_role,
+    RevokeRole: ReferenceLedger.revoke_role,
+    AttestExposure: ReferenceLedger.attest_exposure,
     Mint: ReferenceLedger.mint,
     ApproveCash: ReferenceLedger.approve_cash,
     CashTransferFrom: ReferenceLedger.cash_transfer_from,

@@ -1,7 +1,8 @@
 """Shared test world for every ledger backend (web3.py's ``module_testing`` pattern).
 
-A :class:`World` puts one admin, two core enterprises, three suppliers, a bank, an auditor and an
-outsider on any :class:`~products.ledger.port.LedgerPort`, funds and authorises them, and offers
+A :class:`World` puts one admin, two core enterprises, three suppliers, two banks (only the
+first with a credit line), an auditor and an outsider on any
+:class:`~products.ledger.port.LedgerPort`, funds and authorises them, and offers
 short helpers so contract tests, the conformance suite and the stateful test read the same way.
 """
 
@@ -40,6 +41,7 @@ OPENING_CASH = 10**13
 CREDIT_LINE = 10**10
 # 4.5% p.a., 0.1% fee, advance at most 99% of face (both branches bind)
 TERMS = Terms(rate_bps=450, fee_bps=10, advance_cap_bps=9_900)
+TERMS2 = Terms(rate_bps=600, fee_bps=20, advance_cap_bps=9_800)  # the second bank's
 BACKENDS = ("fake", "paper", "chain")
 
 
@@ -97,21 +99,24 @@ class World:
         self.admin = ledger.admin
         self.core, self.core2 = actor("core"), actor("core2")
         self.s1, self.s2, self.s3 = actor("s1"), actor("s2"), actor("s3")
-        self.bank, self.auditor, self.outsider = actor("bank"), actor("auditor"), actor("outsider")
+        self.bank, self.bank2 = actor("bank"), actor("bank2")
+        self.auditor, self.outsider = actor("auditor"), actor("outsider")
         self.invoices = 0
 
     def setup(self) -> None:
-        """Roles, opening cash, allowances, bank terms and the core's credit line."""
+        """Roles, opening cash, allowances, both banks' terms and the first bank's line."""
         a = self.admin
         grants = [("CORE_ROLE", self.core), ("CORE_ROLE", self.core2)]
-        grants += [("FINANCIER_ROLE", self.bank), ("AUDITOR_ROLE", self.auditor)]
+        grants += [("FINANCIER_ROLE", self.bank), ("FINANCIER_ROLE", self.bank2)]
+        grants += [("AUDITOR_ROLE", self.auditor)]
         grants += [("SUPPLIER_ROLE", s) for s in (self.s1, self.s2, self.s3)]
-        payers = (self.core, self.core2, self.bank)
+        payers = (self.core, self.core2, self.bank, self.bank2)
         ops: list[LedgerOp] = [GrantRole(sender=a, role=r, account=who) for r, who in grants]
         ops += [Mint(sender=a, to=who, amount_fen=OPENING_CASH) for who in payers]
         ops += [ApproveCash(sender=who, amount_fen=MAX_UINT256) for who in payers]
         ops += [
             SetTerms(sender=self.bank, terms=TERMS),
+            SetTerms(sender=self.bank2, terms=TERMS2),
             SetCreditLine(sender=self.bank, core=self.core, line_fen=CREDIT_LINE),
         ]
         results = self.run(*ops)
@@ -157,9 +162,10 @@ class World:
         assert self.one(Accept(sender=holder, token_id=token_id)).ok
         return token_id
 
-    def financed(self, face: int = 1_000_000, days: float = 90) -> int:
-        """A receivable of s1 financed at the bank."""
+    def financed(self, face: int = 1_000_000, days: float = 90, at: str | None = None) -> int:
+        """A receivable of s1 financed at ``at`` (default the first bank)."""
         token_id = self.accepted(face, days)
-        result = self.one(Finance(sender=self.s1, token_id=token_id, financier=self.bank))
+        financier = at or self.bank
+        result = self.one(Finance(sender=self.s1, token_id=token_id, financier=financier))
         assert result.ok, result
         return token_id

@@ -131,6 +131,24 @@ def test_credit_line_is_aggregate(w: World) -> None:
     assert w.ledger.available_line(w.core) == 500_000
 
 
+def test_credit_line_is_per_financier(w: World) -> None:
+    """Each bank's own line binds its own financing; another bank cannot touch it."""
+    w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1_000_000))
+    w.one(SetCreditLine(sender=w.bank2, core=w.core, line_fen=1_000_000))
+    foreign = w.one(SetCreditLine(sender=w.bank2, financier=w.bank, core=w.core, line_fen=0))
+    assert foreign.error == "ReceivableLedgerNotLineOwner"
+    a, b, c = (w.accepted(face=1_000_000) for _ in range(3))
+    first, second, third = w.run(
+        Finance(sender=w.s1, token_id=a, financier=w.bank),
+        Finance(sender=w.s1, token_id=b, financier=w.bank),
+        Finance(sender=w.s1, token_id=c, financier=w.bank2),
+    )
+    assert first.ok and third.ok and second.error == "ReceivableLedgerCreditLineExceeded"
+    assert w.ledger.financed_outstanding(w.core, w.bank) == 1_000_000
+    assert w.ledger.financed_outstanding(w.core) == 2_000_000
+    assert w.ledger.available_line(w.core, w.bank2) == 0
+
+
 @pytest.mark.parametrize(
     ("attack", "error"),
     [

@@ -1,7 +1,9 @@
 """Random operation sequences on the real contracts and on the pure-Python reference model.
 
 Both must agree on every outcome (ok / decoded error / new id / payout), on every touched
-receivable and on every actor's cash after every step.
+receivable, on every actor's cash and on each financier's outstanding and line after every step.
+Two financiers hold lines on the same core, anyone may try to set anyone's line, and the admin
+revokes and re-grants supplier and financier roles mid-sequence.
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ from products.ledger import (
     CashTransferFrom,
     FakeLedger,
     Finance,
+    GrantRole,
     Issue,
     LedgerOp,
     MarkDefaulted,
     MarkOverdue,
     Pause,
     Repay,
+    RevokeRole,
     SetCreditLine,
     Split,
     Transfer,
     Unpause,
     WriteOff,
 )
+from products.ledger.port import Status
 from products.ledger.testing import HOUR_S, POLICY, World, open_world, running_anvil
 from sim.kernel.calendar import DAY_S
 
@@ -68,8 +73,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ref.now_s = self.chain.now_s
         chain = self.chain
         self.actors = [chain.core, chain.core2, chain.s1, chain.s2, chain.s3]
-        self.actors += [chain.bank, chain.outsider, chain.admin]
+        self.actors += [chain.bank, chain.bank2, chain.outsider, chain.admin]
+        self.banks = [chain.bank, chain.bank2]
         self.touched: set[int] = set()
+        self._both(SetCreditLine(sender=chain.bank2, core=chain.core, line_fen=3_000_000))
 
     def teardown(self) -> None:
         if hasattr(self, "_ctx"):
@@ -130,12 +137,25 @@ class LedgerMachine(RuleBasedStateMachine):
         supplier, chain = self._supplier(data), self.chain
         due = chain.now_s + HOUR_S + days * DAY_S
         inv = chain.new_invoice()
+        bank = data.draw(st.sampled_from(self.banks), label="bank")
         ops = [
             Issue(sender=chain.core, supplier=supplier, face_fen=face, due_s=due, invoice_hash=inv),
             Accept(sender=supplier, token_id=token_id),
-            Finance(sender=supplier, token_id=token_id, financier=chain.bank),
+            Finance(sender=supplier, token_id=token_id, financier=bank),
         ]
         self._both(*ops[: stage + 1])
+
+    @rule(data=st.data(), face=st.sampled_from([250_000, 1_000_000, 2_000_000]))
+    def financed(self, data: st.DataObject, face: int) -> None:
+        """A valid issue, accept and finance at either bank (so lines bind and books fill)."""
+        token_id = self.ref.ledger.state.next_id  # type: ignore[attr-defined]
+        supplier, chain, bank = self._supplier(data), self.chain, self._bank(data)
+        due, inv = chain.now_s + 30 * DAY_S, chain.new_invoice()
+        self._both(
+            Issue(sender=chain.core, supplier=supplier, face_fen=face, due_s=due, invoice_hash=inv),
+            Accept(sender=supplier, token_id=token_id),
+            Finance(sender=supplier, token_id=token_id, financier=bank),
+        )
 
     def _last_invoice(self) -> str:
         from products.ledger import invoice_hash
@@ -179,7 +199,7 @@ class LedgerMachine(RuleBasedStateMachine):
             Finance(
                 sender=sender,
                 token_id=token_id,
-                financier=self._pick(data, "financier", self.chain.bank),
+                financier=self._pick(data, "financier", self._bank(data)),
             )
         )
 
@@ -203,14 +223,42 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self._both(Pause(sender=admin), attempt, Unpause(sender=self.chain.admin))
 
+    def _bank(self, data: st.DataObject) -> str:
+        return data.draw(st.sampled_from(self.banks), label="bank")
+
     @rule(data=st.data(), line=st.sampled_from([0, 500_000, 10**10]))
     def credit_line(self, data: st.DataObject, line: int) -> None:
+        """Mostly a bank's own line; sometimes the admin's, another bank's or anyone's try."""
+        owner = data.draw(st.sampled_from([None, *self.banks, self.chain.s1]), label="owner")
+        rival = [b for b in self.banks if b != owner] or self.banks
+        likely = data.draw(
+            st.sampled_from([owner or self._bank(data), owner or self._bank(data), *rival]),
+            label="likely-sender",
+        )
+        if owner is not None and data.draw(st.integers(0, 4), label="by-admin") == 0:
+            likely = self.chain.admin
+        sender = self._pick(data, "sender", likely)
         self._both(
             SetCreditLine(
-                sender=self._pick(data, "sender", self.chain.bank),
-                core=self.chain.core,
+                sender=sender,
+                core=data.draw(st.sampled_from([self.chain.core, self.chain.core2]), label="core"),
                 line_fen=line,
+                financier=owner,
             )
+        )
+
+    @rule(
+        data=st.data(),
+        role=st.sampled_from(["SUPPLIER_ROLE", "SUPPLIER_ROLE", "FINANCIER_ROLE"]),
+        grant=st.booleans(),
+    )
+    def roles(self, data: st.DataObject, role: str, grant: bool) -> None:
+        """The admin revokes (or restores) a supplier's or a bank's role mid-sequence."""
+        pool = self.banks if role == "FINANCIER_ROLE" else [self.chain.s1, self.chain.s2]
+        account = data.draw(st.sampled_from(pool), label="account")
+        kind = GrantRole if grant else RevokeRole
+        self._both(
+            kind(sender=self._pick(data, "sender", self.chain.admin), role=role, account=account)
         )
 
     @rule(data=st.data(), amount=st.sampled_from([1, 10**6]))
@@ -227,6 +275,30 @@ class LedgerMachine(RuleBasedStateMachine):
         self._both(
             Finance(sender=sender, token_id=token_id, financier=self.chain.bank),
             Transfer(sender=sender, token_id=token_id, to=self.chain.s3),
+        )
+
+    @rule(data=st.data(), kind=st.sampled_from([Accept, Split, Transfer, Finance]))
+    def revoked_acts(self, data: st.DataObject, kind: type[LedgerOp]) -> None:
+        """In one block: the holder's supplier role is revoked, it tries to act, it is restored."""
+        wanted = Status.ISSUED if kind is Accept else Status.ACCEPTED
+        tokens = self.ref.ledger.state.tokens.values()  # type: ignore[attr-defined]
+        fitting = sorted(t.id for t in tokens if t.status == wanted)
+        token_id = data.draw(st.sampled_from(fitting), label="id") if fitting else self._token(data)
+        holder, chain = self._holder(token_id), self.chain
+        supplier = holder if holder in (chain.s1, chain.s2, chain.s3) else self._supplier(data)
+        act: LedgerOp
+        if kind is Accept:
+            act = Accept(sender=supplier, token_id=token_id)
+        elif kind is Split:
+            act = Split(sender=supplier, token_id=token_id, to=chain.s3, amount_fen=1)
+        elif kind is Transfer:
+            act = Transfer(sender=supplier, token_id=token_id, to=chain.s3)
+        else:
+            act = Finance(sender=supplier, token_id=token_id, financier=self._bank(data))
+        self._both(
+            RevokeRole(sender=chain.admin, role="SUPPLIER_ROLE", account=supplier),
+            act,
+            GrantRole(sender=chain.admin, role="SUPPLIER_ROLE", account=supplier),
         )
 
     @rule()
@@ -247,10 +319,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.touched.clear()
         for actor in self.actors:
             assert self.chain.ledger.cash_balance(actor) == self.ref.ledger.cash_balance(actor)
-        core = self.chain.core
-        assert self.chain.ledger.financed_outstanding(core) == self.ref.ledger.financed_outstanding(
-            core
-        )
+        chain, ref, core = self.chain.ledger, self.ref.ledger, self.chain.core
+        assert chain.financed_outstanding(core) == ref.financed_outstanding(core)
+        assert chain.available_line(core) == ref.available_line(core)
+        for bank in self.banks:
+            assert chain.financed_outstanding(core, bank) == ref.financed_outstanding(core, bank)
+            assert chain.available_line(core, bank) == ref.available_line(core, bank)
 
 
 def _run(url: str, examples: int, steps: int) -> None:

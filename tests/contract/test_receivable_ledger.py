@@ -1,4 +1,9 @@
-"""ReceivableLedger.sol on a real Anvil: every lifecycle transition and every revert path."""
+"""ReceivableLedger.sol on a real Anvil: every lifecycle transition and every revert path.
+
+The revert table and the rules added for issue 11 (credit lines per financier, revoked roles,
+policy ranges, auditor attestations) also run on the Python reference model (``fake``), so the
+chain and the model are held to the same outcomes.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ import pytest
 from contracts import load_artifact
 from contracts.loader import SOURCE_DIR
 from products.ledger.cash import ZERO
+from products.ledger.chain import ChainLedger
 from products.ledger.ops import (
     Accept,
     ApproveCash,
+    AttestExposure,
     CashTransferFrom,
     Finance,
     GrantRole,
@@ -23,6 +30,7 @@ from products.ledger.ops import (
     Pause,
     Policy,
     Repay,
+    RevokeRole,
     SetCreditLine,
     SetPolicy,
     SetTerms,
@@ -33,7 +41,7 @@ from products.ledger.ops import (
     WriteOff,
 )
 from products.ledger.port import OpResult, Status
-from products.ledger.testing import TERMS, World, open_world, running_anvil
+from products.ledger.testing import CREDIT_LINE, POLICY, TERMS, World, open_world, running_anvil
 from sim.kernel.calendar import DAY_S
 
 pytestmark = pytest.mark.chain
@@ -48,6 +56,14 @@ def anvil_url() -> Iterator[str]:
 @pytest.fixture
 def w(anvil_url: str, request: pytest.FixtureRequest) -> Iterator[World]:
     with open_world("chain", request.node.name, anvil_url) as world:
+        yield world
+
+
+@pytest.fixture(params=["fake", "chain"])
+def wb(request: pytest.FixtureRequest) -> Iterator[World]:
+    """A world on the reference model (``fake``) and one on the real contracts (``chain``)."""
+    url = request.getfixturevalue("anvil_url") if request.param == "chain" else None
+    with open_world(request.param, request.node.name, url) as world:
         yield world
 
 
@@ -144,6 +160,7 @@ def test_admin_setters(w: World) -> None:
     assert w.one(SetTerms(sender=w.bank, terms=Terms(300, 0, 10_000))).ok
     assert w.one(SetCreditLine(sender=w.bank, core=w.core2, line_fen=123)).ok
     assert w.ledger.available_line(w.core2) == 123
+    assert w.ledger.available_line(w.core2, w.bank) == 123
     assert w.one(SetPolicy(sender=w.admin, policy=Policy(10 * DAY_S, DAY_S, 2 * DAY_S, 1))).ok
     token_id = w.accepted(days=30)
     assert (
@@ -359,6 +376,68 @@ REVERTS: dict[str, tuple[Case, str]] = {
         lambda w: w.one(SetCreditLine(sender=w.core, core=w.core, line_fen=10**15)),
         "AccessControlUnauthorizedAccount",
     ),
+    "credit line zeroed by another bank": (
+        lambda w: w.one(SetCreditLine(sender=w.bank2, financier=w.bank, core=w.core, line_fen=0)),
+        "ReceivableLedgerNotLineOwner",
+    ),
+    "credit line raised by another bank": (
+        lambda w: w.one(
+            SetCreditLine(sender=w.bank2, financier=w.bank, core=w.core, line_fen=10**15)
+        ),
+        "ReceivableLedgerNotLineOwner",
+    ),
+    "credit line for a named non-financier": (
+        lambda w: w.one(SetCreditLine(sender=w.admin, financier=w.s1, core=w.core, line_fen=1)),
+        "ReceivableLedgerNotFinancier",
+    ),
+    "finance past the financier's own line": (
+        lambda w: w.one(Finance(sender=w.s1, token_id=w.accepted(), financier=w.bank2)),
+        "ReceivableLedgerCreditLineExceeded",
+    ),
+    "accept by revoked supplier": (
+        lambda w: _revoked(w, lambda t: Accept(sender=w.s1, token_id=t), accepted=False),
+        "ReceivableLedgerHolderNotSupplier",
+    ),
+    "split by revoked supplier": (
+        lambda w: _revoked(w, lambda t: Split(sender=w.s1, token_id=t, to=w.s2, amount_fen=1)),
+        "ReceivableLedgerHolderNotSupplier",
+    ),
+    "transfer by revoked supplier": (
+        lambda w: _revoked(w, lambda t: Transfer(sender=w.s1, token_id=t, to=w.s2)),
+        "ReceivableLedgerHolderNotSupplier",
+    ),
+    "finance by revoked supplier": (
+        lambda w: _revoked(w, lambda t: Finance(sender=w.s1, token_id=t, financier=w.bank)),
+        "ReceivableLedgerHolderNotSupplier",
+    ),
+    "finance at revoked financier": (
+        lambda w: _revoked_bank(w),
+        "ReceivableLedgerNotFinancier",
+    ),
+    "role revoke by non-admin": (
+        lambda w: w.one(RevokeRole(sender=w.bank, role="SUPPLIER_ROLE", account=w.s1)),
+        "AccessControlUnauthorizedAccount",
+    ),
+    "policy with zero tenor": (
+        lambda w: w.one(SetPolicy(sender=w.admin, policy=Policy(0, DAY_S, DAY_S, 1))),
+        "ReceivableLedgerPolicyZeroTenor",
+    ),
+    "policy defaulting before grace": (
+        lambda w: w.one(SetPolicy(sender=w.admin, policy=Policy(DAY_S, 7 * DAY_S, DAY_S, 1))),
+        "ReceivableLedgerPolicyDefaultBeforeGrace",
+    ),
+    "policy by non-admin": (
+        lambda w: w.one(SetPolicy(sender=w.bank, policy=POLICY)),
+        "AccessControlUnauthorizedAccount",
+    ),
+    "attestation by non-auditor": (
+        lambda w: w.one(AttestExposure(sender=w.bank, core=w.core, outstanding_fen=0)),
+        "AccessControlUnauthorizedAccount",
+    ),
+    "attestation of a wrong figure": (
+        lambda w: w.one(AttestExposure(sender=w.auditor, core=w.core, outstanding_fen=1)),
+        "ReceivableLedgerAttestationMismatch",
+    ),
     "pause by non-admin": (
         lambda w: w.one(Pause(sender=w.auditor)),
         "AccessControlUnauthorizedAccount",
@@ -411,6 +490,8 @@ def _duplicate(w: World) -> OpResult:
 def _no_terms(w: World) -> OpResult:
     token_id = w.accepted()
     assert w.one(GrantRole(sender=w.admin, role="FINANCIER_ROLE", account=w.auditor)).ok
+    line = SetCreditLine(sender=w.admin, financier=w.auditor, core=w.core, line_fen=CREDIT_LINE)
+    assert w.one(line).ok
     return w.one(Finance(sender=w.s1, token_id=token_id, financier=w.auditor))
 
 
@@ -418,6 +499,7 @@ def _broke_bank(w: World) -> OpResult:
     token_id = w.accepted()
     assert w.one(GrantRole(sender=w.admin, role="FINANCIER_ROLE", account=w.s3)).ok
     assert w.one(SetTerms(sender=w.s3, terms=TERMS)).ok
+    assert w.one(SetCreditLine(sender=w.s3, core=w.core, line_fen=CREDIT_LINE)).ok
     assert w.one(ApproveCash(sender=w.s3, amount_fen=2**256 - 1)).ok
     return w.one(Finance(sender=w.s1, token_id=token_id, financier=w.s3))
 
@@ -438,18 +520,152 @@ def _default_early(w: World) -> OpResult:
     return w.one(MarkDefaulted(sender=w.s1, token_id=token_id))
 
 
+def _revoked(w: World, act: Callable[[int], LedgerOp], accepted: bool = True) -> OpResult:
+    token_id = w.accepted() if accepted else w.issue()
+    assert w.one(RevokeRole(sender=w.admin, role="SUPPLIER_ROLE", account=w.s1)).ok
+    return w.one(act(token_id))
+
+
+def _revoked_bank(w: World) -> OpResult:
+    token_id = w.accepted()
+    assert w.one(RevokeRole(sender=w.admin, role="FINANCIER_ROLE", account=w.bank)).ok
+    return w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank))
+
+
 def _paused(w: World, op: LedgerOp) -> OpResult:
     assert w.one(Pause(sender=w.admin)).ok
     return w.one(op)
 
 
 @pytest.mark.parametrize("name", list(REVERTS))
-def test_revert_is_decoded_data(w: World, name: str) -> None:
+def test_revert_is_decoded_data(wb: World, name: str) -> None:
     case, expected = REVERTS[name]
-    result = case(w)
+    result = case(wb)
     assert not result.ok
     assert result.error == expected, (result.error, result.error_args)
-    assert result.tx_hash and result.gas_used > 0
+    on_chain = isinstance(wb.ledger, ChainLedger)
+    assert not on_chain or (result.tx_hash and result.gas_used > 0)
+
+
+# ---------------------------------------------------------------------------- issue 11
+
+
+def test_two_financiers_each_held_to_its_own_line(wb: World) -> None:
+    w = wb
+    assert w.one(SetCreditLine(sender=w.bank2, core=w.core, line_fen=1_500_000)).ok
+    assert w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=2_000_000)).ok
+    a, b, c = (w.accepted(face=1_000_000) for _ in range(3))
+    first, second, third = w.run(
+        Finance(sender=w.s1, token_id=a, financier=w.bank2),
+        Finance(sender=w.s1, token_id=b, financier=w.bank2),
+        Finance(sender=w.s1, token_id=c, financier=w.bank),
+    )
+    assert first.ok and third.ok
+    assert second.error == "ReceivableLedgerCreditLineExceeded"
+    assert second.error_args[:2] == (w.bank2, w.core) and second.error_args[3] == 500_000
+    assert w.ledger.financed_outstanding(w.core, w.bank2) == 1_000_000
+    assert w.ledger.financed_outstanding(w.core, w.bank) == 1_000_000
+    assert w.ledger.financed_outstanding(w.core) == 2_000_000
+    assert w.ledger.available_line(w.core, w.bank2) == 500_000
+    assert w.ledger.available_line(w.core, w.bank) == 1_000_000
+    assert w.ledger.available_line(w.core) == 1_500_000
+    assert w.one(Repay(sender=w.core, token_id=a, amount_fen=1_000_000)).ok
+    assert w.ledger.available_line(w.core, w.bank2) == 1_500_000
+    assert w.ledger.available_line(w.core, w.bank) == 1_000_000
+
+
+def test_second_financier_can_neither_zero_nor_raise_the_first_line(wb: World) -> None:
+    w = wb
+    assert w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1_000_000)).ok
+    for line in (0, 10**15):
+        attempt = w.one(SetCreditLine(sender=w.bank2, financier=w.bank, core=w.core, line_fen=line))
+        assert attempt.error == "ReceivableLedgerNotLineOwner", attempt
+    # its own line of 10^15 leaves the first bank's limit where it was
+    assert w.one(SetCreditLine(sender=w.bank2, core=w.core, line_fen=10**15)).ok
+    assert w.ledger.available_line(w.core, w.bank) == 1_000_000
+    a, b = w.accepted(face=1_000_000), w.accepted(face=1_000_000)
+    ok, refused = w.run(
+        Finance(sender=w.s1, token_id=a, financier=w.bank),
+        Finance(sender=w.s1, token_id=b, financier=w.bank),
+    )
+    assert ok.ok and refused.error == "ReceivableLedgerCreditLineExceeded"
+
+
+def test_admin_sets_a_named_financiers_line(wb: World) -> None:
+    w = wb
+    result = w.one(SetCreditLine(sender=w.admin, financier=w.bank2, core=w.core2, line_fen=7))
+    assert result.ok and w.ledger.available_line(w.core2, w.bank2) == 7
+    assert w.ledger.available_line(w.core2, w.bank) == 0
+    if isinstance(w.ledger, ChainLedger):
+        assert result.events == ("CreditLineUpdated",)
+
+
+def test_revoked_supplier_still_collects_and_closes_what_it_holds(wb: World) -> None:
+    """Revocation stops new acts on a holding, not the core's debt or loss recognition."""
+    w = wb
+    repaid, lost = w.accepted(face=500_000, days=1), w.accepted(face=300_000, days=1)
+    assert w.one(RevokeRole(sender=w.admin, role="SUPPLIER_ROLE", account=w.s1)).ok
+    before = w.ledger.cash_balance(w.s1)
+    assert w.one(Repay(sender=w.core, token_id=repaid, amount_fen=500_000)).ok
+    assert w.ledger.cash_balance(w.s1) - before == 500_000
+    assert w.one(MarkOverdue(sender=w.s1, token_id=lost), hours=24 * 9).ok
+    assert w.one(MarkDefaulted(sender=w.s1, token_id=lost), hours=24 * 60).ok
+    assert w.one(WriteOff(sender=w.s1, token_id=lost)).ok
+    assert w.ledger.receivable(lost).status == Status.WRITTEN_OFF
+    assert w.one(GrantRole(sender=w.admin, role="SUPPLIER_ROLE", account=w.s1)).ok
+    token_id = w.accepted()
+    assert w.one(Finance(sender=w.s1, token_id=token_id, financier=w.bank)).ok
+
+
+def test_revoked_financier_keeps_collecting(wb: World) -> None:
+    w = wb
+    token_id = w.financed(face=1_000_000)
+    assert w.one(RevokeRole(sender=w.admin, role="FINANCIER_ROLE", account=w.bank)).ok
+    assert w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1)).error == (
+        "AccessControlUnauthorizedAccount"
+    )
+    before = w.ledger.cash_balance(w.bank)
+    assert w.one(Repay(sender=w.core, token_id=token_id, amount_fen=1_000_000)).ok
+    assert w.ledger.cash_balance(w.bank) - before == 1_000_000
+
+
+def test_auditor_attests_the_book_even_while_paused(wb: World) -> None:
+    w = wb
+    w.financed(face=1_000_000)
+    w.financed(face=2_000_000)
+    assert w.one(Pause(sender=w.admin)).ok
+    attest = AttestExposure(
+        sender=w.auditor, core=w.core, outstanding_fen=3_000_000, report_hash=w.new_invoice()
+    )
+    result = w.one(attest)
+    assert result.ok
+    if isinstance(w.ledger, ChainLedger):
+        assert result.events == ("ExposureAttested",)
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [Policy(0, DAY_S, DAY_S, 1), Policy(DAY_S, 2 * DAY_S, DAY_S, 1)],
+    ids=["zero-tenor", "default-before-grace"],
+)
+def test_bad_policy_refused_at_deployment_too(anvil_url: str, policy: Policy) -> None:
+    from products.ledger.cash import Revert
+    from products.ledger.fake import FakeLedger
+    from products.ledger.rpc import JsonRpc
+    from sim.kernel.errors import ChainError
+
+    with pytest.raises(Revert):
+        FakeLedger("0x" + "11" * 20, policy)
+    rpc = JsonRpc(anvil_url)
+    latest = int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    with pytest.raises(ChainError, match="deployment failed"):
+        ChainLedger(rpc, "0x" + "11" * 20, policy, latest + 10)
+    rpc.close()
+
+
+def test_zero_minimum_policy_is_accepted(wb: World) -> None:
+    """``minAmount`` 0 means no minimum beyond a non-zero face (the documented rule)."""
+    assert wb.one(SetPolicy(sender=wb.admin, policy=Policy(DAY_S, 0, 0, 0))).ok
 
 
 def test_reverted_op_leaves_state_untouched(w: World) -> None:
@@ -486,6 +702,7 @@ def test_every_state_change_emits_its_event(w: World) -> None:
         "terms": w.one(SetTerms(sender=w.bank, terms=TERMS)).events,
         "line": w.one(SetCreditLine(sender=w.bank, core=w.core, line_fen=1)).events,
         "policy": w.one(SetPolicy(sender=w.admin, policy=Policy(DAY_S, DAY_S, DAY_S, 1))).events,
+        "revoke": w.one(RevokeRole(sender=w.admin, role="AUDITOR_ROLE", account=w.auditor)).events,
         "pause": w.one(Pause(sender=w.admin)).events + w.one(Unpause(sender=w.admin)).events,
     }
     assert emitted["split"] == ("Transfer", "ReceivableSplit")
@@ -502,6 +719,7 @@ def test_every_state_change_emits_its_event(w: World) -> None:
     assert emitted["terms"] == ("TermsUpdated",)
     assert emitted["line"] == ("CreditLineUpdated",)
     assert emitted["policy"] == ("PolicyUpdated",)
+    assert emitted["revoke"] == ("RoleRevoked",)
     assert emitted["pause"] == ("Paused", "Unpaused")
     issued = w.one(
         Issue(
