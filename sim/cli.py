@@ -139,9 +139,8 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     for s in statuses:
         wall = "" if s.wall_time_s is None else f" {s.wall_time_s:.1f} s"
         error = f" — {s.error}" if s.error and s.status != "ok" else ""
-        print(
-            f"{s.status:<10} {s.run_dir} ({s.scenario}, seed {s.seed}, {s.started_utc}{wall}){error}"
-        )
+        about = f"{s.scenario}, seed {s.seed}, {s.started_utc}{wall}"
+        print(f"{s.status:<10} {s.run_dir} ({about}){error}")
     print(f"runs: {len(statuses)}")
     return 0
 
