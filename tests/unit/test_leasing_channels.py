@@ -10,13 +10,14 @@ import pytest
 from agents.equipment_leasing.book import PARTLY, PAY, REPOSSESSING, STOP, YARD
 from agents.equipment_leasing.events import Default, MonthEnd, Repossession
 from agents.equipment_leasing.operations import draw_day
+from agents.equipment_leasing.population import LesseeTraits
 from agents.equipment_leasing.repayment import RepaymentDecision
 from agents.equipment_leasing.schema import DEFAULT_TARIFFS, EquipmentLeasingConfig
 from agents.equipment_leasing.tariffs import Tariff
 from products.telemetry.port import TelemetryStats
 from sim.cases.equipment_leasing.kpis import GLOSSARY, LeasingKpis
 from sim.recorder import Recorder
-from tests.unit.test_leasing import FIXED, USAGE, market, small
+from tests.unit.test_leasing import FIXED, USAGE, Market, market, small
 
 
 def cfg_with(**sections: object) -> EquipmentLeasingConfig:
@@ -59,13 +60,13 @@ def test_a_lessee_at_a_tier_threshold_takes_the_extra_job() -> None:
 # --- (4) repayment incentive ------------------------------------------------------------------
 
 
-def _in_difficulty(m, hours: np.ndarray | float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _in_difficulty(m: Market, hours: np.ndarray | float) -> np.ndarray:
     m.book.cash[:] = 0.0
     m.book.unpaid[:, 0] = m.book.annuity
     return np.broadcast_to(np.asarray(hours, dtype=float), (m.book.n,)).copy()
 
 
-def _hours_for_margin(m, share_of_rent: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _hours_for_margin(m: Market, share_of_rent: float) -> np.ndarray:
     """Daily hours at which each slot's machine earns ``share_of_rent`` x its rent a month."""
     zero = m.repayment.margin_cny_per_month(m.book, np.zeros(m.book.n))
     per_hour = m.repayment.margin_cny_per_month(m.book, np.ones(m.book.n)) - zero
@@ -161,13 +162,18 @@ def _collector() -> LeasingKpis:
 
 def test_lgd_counts_open_defaults_at_expected_recovery_and_resolved_ones_apart() -> None:
     k = _collector()
-    common = {"reason": "default_90_days", "lease_no": 0}
-    k._default(
-        Default(t_hours=0, agent="A", amount=100.0, slot=0, expected_recovery_cny=80, **common)
-    )
-    k._default(
-        Default(t_hours=0, agent="B", amount=100.0, slot=1, expected_recovery_cny=60, **common)
-    )
+    for agent, slot, expected in (("A", 0, 80.0), ("B", 1, 60.0)):
+        k._default(
+            Default(
+                t_hours=0,
+                agent=agent,
+                amount=100.0,
+                slot=slot,
+                expected_recovery_cny=expected,
+                reason="default_90_days",
+                lease_no=0,
+            )
+        )
     k._repossession(
         Repossession(t_hours=1, agent="A", amount=70.0, located=True, exposure_cny=100, cost_cny=0)
     )
@@ -239,9 +245,7 @@ def test_a_redeployed_machine_raises_fleet_hours_after_the_dealer_delay() -> Non
 # --- (2) take-up and selection -----------------------------------------------------------------
 
 
-def _applicant(intensity: float, cash: float = 2.0):  # type: ignore[no-untyped-def]
-    from agents.equipment_leasing.population import LesseeTraits
-
+def _applicant(intensity: float, cash: float = 2.0) -> LesseeTraits:
     return LesseeTraits(0.45, 60, intensity, 0, cash_buffer_months=cash)
 
 

@@ -6,7 +6,9 @@ off the innovated mode is the traditional mode; the decomposition table adds up.
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from agents.equipment_leasing.schema import CHANNELS
 from sim import run_scenario
 from sim.cases.equipment_leasing.decomposition import EFFECT_KPIS, Decomposition
 
-DEVICES = 60
+DEVICES = 40
 
 
 def scenario(modes: list[str], channels: dict[str, bool], decompose: bool = False) -> dict:
@@ -45,10 +47,7 @@ def totals(mode: str, off: str = "") -> dict[str, Any]:
 
 
 @cache
-def _tmp():  # type: ignore[no-untyped-def]
-    import tempfile
-    from pathlib import Path
-
+def _tmp() -> Path:
     return Path(tempfile.mkdtemp(prefix="leasing-channels-"))
 
 
