@@ -109,12 +109,13 @@ class PopulationConfig(Frozen):
         default=18, gt=0, description="property value, months of sales (median)"
     )
     owner_equity_support_share: float = Field(
-        default=0.1,
+        default=0.0,
         ge=0,
         le=1,
         description="share of an owner's free home equity (value at today's property index less "
         "the mortgage) it can put into the business before unpaid bills make it fail (personal "
-        "wealth; a price fall shrinks it); 0 = property is no buffer (old behaviour)",
+        "wealth; a price fall shrinks it); 0 (the default) = property is no buffer (old "
+        "behaviour); scenarios/merchant_credit.yaml turns it on",
     )
     mortgage_share_max: float = Field(
         default=0.8,

@@ -98,6 +98,9 @@ def test_a_collateral_bound_merchant_borrows_less_after_a_property_fall() -> Non
 
 def test_home_equity_keeps_an_owner_trading_until_a_property_fall_erodes_it() -> None:
     cfg = _config(0.0)
+    cfg = cfg.model_copy(
+        update={"population": cfg.population.model_copy(update={"owner_equity_support_share": 0.1})}
+    )
     seeds = SeedTree(3)
     traits = generate_traits(cfg, 4, seeds.generator("traits"), seeds.generator("property"))
     traits = dataclasses.replace(

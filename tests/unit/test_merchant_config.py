@@ -21,7 +21,15 @@ def test_full_scenario_documents_exactly_the_defaults_plus_shocks() -> None:
     assert section is not None and section.merchants >= 2000 and config.months == 24
     assert set(config.modes) == {"innovated", "traditional"}
     defaults = MerchantCreditConfig().model_dump()
-    assert [k for k, v in section.model_dump().items() if defaults[k] != v] == ["shocks"]
+    assert [k for k, v in section.model_dump().items() if defaults[k] != v] == [
+        "population",
+        "shocks",
+    ]
+    population = section.population.model_dump()
+    # the one scenario choice besides the shocks: the wealth channel of property prices is on
+    assert [k for k, v in population.items() if defaults["population"][k] != v] == [
+        "owner_equity_support_share"
+    ]
 
 
 def test_baseline_has_a_small_merchant_section() -> None:
