@@ -458,6 +458,11 @@ class BankConfig(Frozen):
                 f"own_rate_bps_min: {self.own_rate_bps_min} must be "
                 f"<= own_rate_bps_max {self.own_rate_bps_max}"
             )
+        if self.default_days < self.grace_days:
+            # the contract refuses such a policy (ReceivableLedgerPolicyDefaultBeforeGrace)
+            raise ValueError(
+                f"default_days: {self.default_days} must be >= grace_days {self.grace_days}"
+            )
         return self
 
     def ledger_policy(self) -> Policy:

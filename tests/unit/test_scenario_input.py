@@ -103,3 +103,9 @@ def test_every_shipped_scenario_round_trips_through_its_dump():
         config = sim.load_scenario(f"scenarios/{name}.yaml")
         assert sim.ScenarioConfig.model_validate(config.dump()) == config
         assert "supply_chain" in config.dump() or config.supply_chain is None
+
+
+def test_a_ledger_policy_the_contract_would_refuse_is_bad_input():
+    bad = ["supply_chain.bank.grace_days=100", "supply_chain.bank.default_days=50"]
+    with pytest.raises(ScenarioError, match="default_days: 50 must be >= grace_days 100"):
+        load_scenario({"name": "t", "supply_chain": {}}, overrides=bad)
