@@ -111,7 +111,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"ok: {config.name} — cases {', '.join(config.cases())}; "
         f"modes {', '.join(config.modes)}; {config.months} months from {config.start} "
-        f"({config.horizon_days} days); seed {config.seed}"
+        f"({config.horizon_days} days); seed {config.seed}; "
+        f"memory ≈ {config.memory_estimate_bytes() / 2**30:.1f} GiB"
     )
     return 0
 

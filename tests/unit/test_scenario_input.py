@@ -109,3 +109,15 @@ def test_a_ledger_policy_the_contract_would_refuse_is_bad_input():
     bad = ["supply_chain.bank.grace_days=100", "supply_chain.bank.default_days=50"]
     with pytest.raises(ScenarioError, match="default_days: 50 must be >= grace_days 100"):
         load_scenario({"name": "t", "supply_chain": {}}, overrides=bad)
+
+
+def test_a_population_the_machine_cannot_hold_is_refused_with_the_estimate(monkeypatch):
+    from sim import runner
+
+    config = load_scenario(MINIMAL, overrides=["merchant_credit.merchants=1000000", "months=1"])
+    assert 6 * 2**30 < config.memory_estimate_bytes() < 7 * 2**30
+    monkeypatch.setattr(runner, "available_memory_bytes", lambda: 4 * 2**30)
+    with pytest.raises(ScenarioError, match=r"needs about 6\.\d GiB \(estimate\) but only 4\.0"):
+        runner.run_scenario(config, out="/nonexistent/never-created", progress=False)
+    monkeypatch.setattr(runner, "available_memory_bytes", lambda: 64 * 2**30)
+    runner.check_memory(config)
