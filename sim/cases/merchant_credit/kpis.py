@@ -100,7 +100,9 @@ GLOSSARY: dict[str, str] = {
         "(Written off - recovered) / balance of live lines at the month's start (monthly; "
         "total: net loss / total drawn)."
     ),
-    "interest_income_net_cny": "Interest collected - written off + recovered, CNY (monthly; total).",
+    "interest_income_net_cny": (
+        "Interest collected - written off + recovered, CNY (monthly; total)."
+    ),
     "average_limit_cny": "Mean limit of live lines at month end, CNY (total: mean of months).",
     "limit_utilisation": (
         "Drawn principal / limits of live lines at month end (total: mean of months)."
