@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-
 import numpy as np
+from merchant_scripted import scripted_model
 
 from agents.merchant_credit.events import Discouraged, Rejection
-from agents.merchant_credit.merchants import MerchantPopulation
 from agents.merchant_credit.model import MerchantCreditModel
-from agents.merchant_credit.population import build_drivers, generate_traits
 from agents.merchant_credit.schema import MerchantCreditConfig
-from products.credit.fake import LinearScorer
-from sim.kernel.calendar import Calendar
 from sim.kernel.events import Event
 from sim.kernel.rng import SeedTree
 
-N, WARM_UP = 30, 30
-START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+N = 30
 
 
 def _model(knows: float, learn: bool) -> tuple[MerchantCreditModel, list[Event]]:
@@ -31,33 +24,15 @@ def _model(knows: float, learn: bool) -> tuple[MerchantCreditModel, list[Event]]
             "behaviour": {"knows_outcome_probability": knows, "rejected_learn": learn},
         }
     )
-    seeds = SeedTree(11)
-    traits = generate_traits(cfg, N, seeds.generator("traits"), seeds.generator("property"))
-    pop = MerchantPopulation(cfg, traits, seeds.generator("dynamics"), WARM_UP)
-    drivers = build_drivers(cfg, START.date(), -WARM_UP, WARM_UP + 200)
-    for day in range(-WARM_UP, 0):
-        pop.step(day, drivers, np.zeros(N, dtype=bool))
     owner = np.arange(N) < N // 2
-    pop.traits = dataclasses.replace(
-        traits,
-        collateral_value_cny=np.where(owner, 1e7, 0.0),
-        mortgage_cny=np.zeros(N),
-        has_statements=np.zeros(N, dtype=bool),
-    )
-    names = (list(cfg.population.categories), list(cfg.population.regions))
-    model = MerchantCreditModel(
+    model, _, events = scripted_model(
         cfg,
-        "traditional",
-        pop,
-        drivers,
-        LinearScorer(),
-        Calendar.build(START.date(), 6),
-        START,
-        seeds.child("model"),
-        names,
+        SeedTree(11),
+        N,
+        days=200,
+        months=6,
+        collateral=lambda pop: np.where(owner, 1e7, 0.0),
     )
-    events: list[Event] = []
-    model.bus.subscribe(events.append, Event)
     return model, events
 
 

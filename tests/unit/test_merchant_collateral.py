@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import numpy as np
 import pytest
+from merchant_scripted import WARM_UP, scripted_model
 
 from agents.merchant_credit.events import Approval
 from agents.merchant_credit.merchants import MerchantPopulation
-from agents.merchant_credit.model import MerchantCreditModel
-from agents.merchant_credit.population import build_drivers, generate_traits
+from agents.merchant_credit.population import generate_traits
 from agents.merchant_credit.schema import MerchantCreditConfig
-from products.credit.fake import LinearScorer
-from sim.kernel.calendar import DAYS_PER_MONTH, FEN, Calendar
+from sim.kernel.calendar import DAYS_PER_MONTH, FEN
 from sim.kernel.events import Event
 from sim.kernel.rng import SeedTree
 
-N, WARM_UP = 40, 30
-START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+N = 40
 #: Property value in months of each merchant's sales: the first half is collateral-bound
 #: (0.6 x 0.6 months < the 2 months asked for), the second half pledges far more than it asks.
 VALUE_MONTHS = np.where(np.arange(N) < N // 2, 0.6, 100.0)
@@ -40,34 +37,15 @@ def _config(fall: float) -> MerchantCreditConfig:
 
 def _drawn_after_review(fall: float) -> tuple[np.ndarray, list[Event], np.ndarray]:
     """Open rule lines on day 0, review them on day 40, then every merchant draws from no cash."""
-    cfg, seeds = _config(fall), SeedTree(7)
-    traits = generate_traits(cfg, N, seeds.generator("traits"), seeds.generator("property"))
-    pop = MerchantPopulation(cfg, traits, seeds.generator("dynamics"), WARM_UP)
-    drivers = build_drivers(cfg, START.date(), -WARM_UP, WARM_UP + 60)
-    for day in range(-WARM_UP, 0):
-        pop.step(day, drivers, np.zeros(N, dtype=bool))
     everyone = np.arange(N)
-    value = VALUE_MONTHS * pop.monthly_sales_cny(everyone)
-    pop.traits = dataclasses.replace(
-        traits,
-        collateral_value_cny=value,
-        mortgage_cny=np.zeros(N),
-        has_statements=np.zeros(N, dtype=bool),
+    model, pop, events = scripted_model(
+        _config(fall),
+        SeedTree(7),
+        N,
+        days=60,
+        months=2,
+        collateral=lambda pop: VALUE_MONTHS * pop.monthly_sales_cny(everyone),
     )
-    names = (list(cfg.population.categories), list(cfg.population.regions))
-    model = MerchantCreditModel(
-        cfg,
-        "traditional",
-        pop,
-        drivers,
-        LinearScorer(),
-        Calendar.build(START.date(), 2),
-        START,
-        seeds.child("model"),
-        names,
-    )
-    events: list[Event] = []
-    model.bus.subscribe(events.append, Event)
     model.desk.receive(0, everyone)
     model.desk.decide(0)
     model.desk.month_end(40)
