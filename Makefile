@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 SCENARIO ?= scenarios/baseline.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap mosquitto clean bench bench-telemetry bench-ledger
+.PHONY: run test lint bootstrap mosquitto chromium clean bench bench-telemetry bench-ledger
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -33,6 +33,15 @@ mosquitto:
 	     apt-get install -y -qq mosquitto mosquitto-clients >/dev/null) ; } || \
 	  echo "mosquitto not installed (not root or no apt-get): the external-broker tests will fail"
 
+# Debian's Chromium for the browser tests (report screenshot, dashboard), driven by Playwright
+# through executable_path; Playwright's own browser download is never used.
+chromium:
+	@command -v chromium >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not installed (not root or no apt-get): the browser tests will fail"
+
 run: bootstrap
 	$(BIN)/yinqi run $(SCENARIO)
 
@@ -42,7 +51,7 @@ lint: bootstrap
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: bootstrap mosquitto lint
+test: bootstrap mosquitto chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: bootstrap
