@@ -13,9 +13,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim.commands import discover
 from sim.kernel.errors import ComponentError, ScenarioError, SimError, Terminated
 
 log = logging.getLogger("yinqi")
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<file stem>)")
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    for command in discover():
+        command.configure(sub.add_parser(command.name, parents=[common], help=command.help))
+        COMMANDS[command.name] = command.run
     return parser
 
 
@@ -186,7 +190,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _cmd_validate,
     "run": _cmd_run,
     "runs": _cmd_runs,
