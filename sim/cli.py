@@ -82,11 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", type=Path, default=Path("models"), help="folder for the model")
     train.add_argument("--seed", type=int, default=0, help="random seed")
-    bench = sub.add_parser("bench", parents=[common], help="regression benchmarks of KPI bands")
-    bench.add_argument("file", type=Path, nargs="?", default=Path("scenarios/benchmarks.yaml"))
-    bench.add_argument("--only", help="run just the benchmark with this name")
-    bench.add_argument("--update", action="store_true", help="rewrite expected values")
-    bench.add_argument("--out", type=Path, default=Path("runs/bench"), help="parent of run dirs")
     sweep = sub.add_parser("sweep", parents=[common], help="parameter sweep × Monte Carlo seeds")
     sweep.add_argument("file", type=Path, help="sweep YAML (scenario, seeds, grid/zip)")
     sweep.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<file stem>)")
@@ -160,24 +155,6 @@ def _cmd_score_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from sim.bench import run_bench, update_bench
-
-    checks = run_bench(args.file, args.out, args.only)
-    for c in checks:
-        verdict = "ok  " if c.ok else "FAIL"
-        measured = "missing" if c.measured is None else f"{c.measured:.6g}"
-        band = f"{c.expected:.6g} ± {c.tolerance:g}"
-        print(f"{verdict} {c.benchmark}: {c.kpi} = {measured} (band {band})")
-    if args.update:
-        update_bench(args.file, checks)
-        print(f"updated expected values in {args.file}")
-        return 0
-    failed = sum(not c.ok for c in checks)
-    print(f"bench: {len(checks) - failed} within band, {failed} out of band")
-    return EXIT_FAILED if failed else 0
-
-
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import run_sweep
 
@@ -195,7 +172,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _cmd_run,
     "runs": _cmd_runs,
     "train": _cmd_score_train,
-    "bench": _cmd_bench,
     "sweep": _cmd_sweep,
 }
 
