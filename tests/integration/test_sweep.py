@@ -27,7 +27,7 @@ def test_plan_expands_grid_zip_and_seeds(tmp_path):
         "zip:\n  seed_note_a.x: [1, 2]\n  seed_note_b.y: [3, 4]\n",
     )
     spec = load_spec(path)
-    points = list(spec.points())
+    points = spec.point_list()
     assert len(points) == 4
     assert points[1] == {
         "merchant_credit.innovated.pd_cutoff": 0.05,
@@ -51,8 +51,8 @@ def test_bad_sweep_files(tmp_path):
 
 def test_keys_are_stable_and_distinct(tmp_path):
     path = sweep_file(tmp_path)
-    first = [t.key for t in plan(load_spec(path), path.parent / "s.yaml")]
-    again = [t.key for t in plan(load_spec(path), path.parent / "s.yaml")]
+    first = [t.key for t in plan(load_spec(path), path.parent / "s.yaml").tasks]
+    again = [t.key for t in plan(load_spec(path), path.parent / "s.yaml").tasks]
     assert first == again and len(set(first)) == 4
 
 
