@@ -19,6 +19,7 @@ from agents.equipment_leasing.book import ACTIVE, YARD, LeaseBook
 from agents.equipment_leasing.events import MonthEnd, RepaymentChoice
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import Operations, draw_day
+from agents.equipment_leasing.outage import SensorOutages
 from agents.equipment_leasing.population import DeviceTraits
 from agents.equipment_leasing.prospects import Prospects
 from agents.equipment_leasing.repayment import CHOICES, RepaymentDecision
@@ -100,6 +101,10 @@ class EquipmentLeasingModel(TwinModel):
         self.ops = Operations(cfg, self.book)
         self.repayment = RepaymentDecision(cfg, telemetry, lock=self.features.remote_lock)
         self.sensors = Sensors(devices, cfg.fleet)
+        #: devices whose readings are not sent (``shocks.sensor_outage``; telemetry only)
+        self.outages = SensorOutages(
+            cfg.shocks.sensor_outage, devices.device_ids, seeds, self.features.telemetry
+        )
         self.daily_rng = market.generator("daily")
         self.port: TelemetryPort | None = None
         self.tick = 0
@@ -207,7 +212,7 @@ class EquipmentLeasingModel(TwinModel):
             self.port.set_payment_status(device_id, int(days))
         every = self.cfg.telemetry.send_every_hours
         for batches in self.sensors.batches(cols, faults, self.tick, every):
-            for batch in batches:
+            for batch in self.outages.reaching(day, batches):
                 self.port.submit(batch)
             self.port.end_tick(self.tick, float(batches[0].t_hours[-1] + 1))
             self.tick += 1

@@ -379,6 +379,32 @@ class ModeConfig(Frozen):
     )
 
 
+class SensorOutage(Shock):
+    """Telematics units of a share of the fleet stop reporting on sim days [start_day, end_day).
+
+    ``magnitude``: the share of devices that go dark (0 < share <= 1; rounded to whole devices,
+    at least one), drawn once per window from the case's seed tree, the same devices in every
+    mode. A dark device's readings are never sent (:mod:`agents.equipment_leasing.outage`): the
+    monitor sees nothing of it, so its telemetry alerts (idle, geofence, fuel, fault,
+    arrears-idle) and the bank's actions on them stop until it reports again. Site inspections
+    (the traditional mode) are not affected: an inspector sees the machine itself.
+    """
+
+    @model_validator(mode="after")
+    def _share(self) -> Self:
+        if not 0 < self.magnitude <= 1:
+            raise ValueError(f"magnitude: {self.magnitude} must be a device share in (0, 1]")
+        return self
+
+
+class LeasingShocksConfig(Frozen):
+    """Shocks of case 3 besides the sector demand (``demand.sector_shocks``)."""
+
+    sensor_outage: tuple[SensorOutage, ...] = Field(
+        default=(), description="windows where a share of the fleet's telematics units is dark"
+    )
+
+
 class EquipmentLeasingConfig(Frozen):
     """The whole case-3 section."""
 
@@ -393,6 +419,7 @@ class EquipmentLeasingConfig(Frozen):
     channels: ChannelsConfig = ChannelsConfig()
     decomposition: DecompositionConfig = DecompositionConfig()
     prospects: ProspectsConfig = ProspectsConfig()
+    shocks: LeasingShocksConfig = LeasingShocksConfig()
     innovated: ModeConfig = ModeConfig(
         pricing="block", monitoring="telemetry", offered=("linear", "fixed")
     )
