@@ -591,10 +591,12 @@ class FinancingDecisionConfig(Frozen):
 class LedgerSection(Frozen):
     """Which ledger the innovated mode runs on (the traditional mode is always the paper ledger)."""
 
-    adapter: Literal["anvil", "fake"] = Field(
+    adapter: Literal["anvil", "revm", "fake"] = Field(
         default="anvil",
-        description="anvil = ReceivableLedger.sol on a local Anvil chain; fake = the in-memory "
-        "reference ledger (same rules, no gas, no blocks)",
+        description="anvil = ReceivableLedger.sol on a local Anvil chain; revm = the same "
+        "bytecode in an in-process EVM (pyrevm) behind the same adapter: same blocks, gas and "
+        "errors, no node to inspect; fake = the in-memory reference ledger (same rules, no gas, "
+        "no blocks)",
     )
 
 

@@ -24,7 +24,7 @@ from products.ledger.calls import OpEncoder, gas_limit
 from products.ledger.cash import ZERO
 from products.ledger.ops import LedgerOp, Policy
 from products.ledger.port import OpResult, ReceivableState, Status
-from products.ledger.rpc import Call, JsonRpc, RpcError
+from products.ledger.rpc import Call, JsonRpc, RpcClient, RpcError
 from sim.kernel.errors import ChainError
 
 log = logging.getLogger(__name__)
@@ -47,16 +47,16 @@ class _Sent:
 
 
 class ChainLedger:
-    """:class:`~products.ledger.port.LedgerPort` on ``ReceivableLedger.sol`` via Anvil.
+    """:class:`~products.ledger.port.LedgerPort` on ``ReceivableLedger.sol`` via Anvil (or revm).
 
     Args:
-        rpc: JSON-RPC client of a running Anvil.
+        rpc: JSON-RPC client of a running Anvil, or the in-process revm node's.
         admin: deployer; holds the admin and minter roles.
         policy: initial automatic-review policy.
         deploy_timestamp_s: timestamp of the deployment block.
     """
 
-    def __init__(self, rpc: JsonRpc, admin: str, policy: Policy, deploy_timestamp_s: int) -> None:
+    def __init__(self, rpc: RpcClient, admin: str, policy: Policy, deploy_timestamp_s: int) -> None:
         self.rpc = rpc
         self.admin = admin.lower()
         self.token_art = load_artifact("SettlementToken")

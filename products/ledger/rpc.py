@@ -1,9 +1,13 @@
-"""Minimal JSON-RPC client: one keep-alive ``requests.Session``, single calls and batches."""
+"""Minimal JSON-RPC client: one keep-alive ``requests.Session``, single calls and batches.
+
+:class:`RpcClient` is what the chain adapter needs of a client; :class:`JsonRpc` serves it over
+HTTP (Anvil), :class:`~products.ledger.revm_rpc.RevmRpc` in process (pyrevm).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -19,6 +23,25 @@ class RpcError(ChainError):
         super().__init__(f"{method}: {error.get('message')} (code {error.get('code')})")
         self.method = method
         self.error = error
+
+
+class RpcClient(Protocol):
+    """The JSON-RPC client interface :class:`~products.ledger.chain.ChainLedger` uses."""
+
+    url: str
+    requests_sent: int
+
+    def call(self, method: str, params: list[Any] | None = None) -> Any:
+        """One call; raises RpcError on an error answer."""
+        ...
+
+    def batch(self, calls: Sequence[Call], strict: bool = True) -> list[Any]:
+        """Calls in order; errors raise (``strict``) or fill their slot as RpcError values."""
+        ...
+
+    def close(self) -> None:
+        """Release the transport."""
+        ...
 
 
 class JsonRpc:

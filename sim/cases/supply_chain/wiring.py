@@ -1,8 +1,9 @@
 """Case 1 wiring, per mode: the ledger adapter, the model, the recorder and the KPI collectors.
 
 The innovated mode runs on ``supply_chain.ledger.adapter``: ``anvil`` starts its own Anvil,
-deploys the contracts and stops it when done; ``fake`` is the in-memory reference ledger. The
-traditional mode always runs the paper ledger with the bank's credit desk.
+deploys the contracts and stops it when done; ``revm`` runs the same contracts through the same
+chain adapter on an in-process EVM; ``fake`` is the in-memory reference ledger. The traditional
+mode always runs the paper ledger with the bank's credit desk.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from agents.supply_chain import CreditDesk, Population, SupplyChainConfig, Suppl
 from products.ledger import FakeLedger, LedgerPort, PaperLedger, derive_address
 from products.ledger.chain import ChainLedger, chain_ledger
 from products.ledger.paper import FRAUD_CATEGORIES
+from products.ledger.revm_rpc import revm_ledger
 from sim.cases.base import CaseContext
 from sim.cases.supply_chain.kpis import CASE, SupplyChainKpis
 from sim.kernel.events import EventBus
@@ -44,7 +46,8 @@ def _ledger(ctx: CaseContext, mode: str, desk: CreditDesk) -> Iterator[LedgerPor
         yield FakeLedger(admin, policy)
     else:
         start_s = int(ctx.config.start_datetime.timestamp())
-        with chain_ledger(admin, policy, start_s) as ledger:
+        chain = revm_ledger if cfg.ledger.adapter == "revm" else chain_ledger
+        with chain(admin, policy, start_s) as ledger:
             yield ledger
 
 
