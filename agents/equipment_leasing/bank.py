@@ -2,10 +2,13 @@
 
 This is where an MQTT alert becomes a bank action. Actions, each switched and sized by ``bank:``
 policies in the scenario: **call** the lessee on idle-type alerts (the maker's dealer network may
-then find the machine a job), **restructure** arrears once (unless the bank has seen misuse),
+then find the machine a job; with no job, the lessee may take an **early return**, and the machine
+goes to the yard for another customer), **restructure** arrears once (unless the bank has seen misuse),
 **remote lock** a machine in arrears or out of its region (telemetry mode only), and **repossess**
 on default (more than ``lease.default_after_days_past_due`` days past due) or when a lock does not
-bring payment. Recovery is faster and surer when the machine can be located. Every action is
+bring payment. Recovery is faster and surer when the machine can be located. A machine back in
+the yard is re-leased to the next approved applicant, or **sold** after ``bank.yard_max_days``
+without one. Every action is
 emitted as a typed event (:mod:`agents.equipment_leasing.events`).
 """
 
@@ -20,6 +23,7 @@ from agents.equipment_leasing.book import (
     DAYS_PER_YEAR,
     LOST,
     REPOSSESSING,
+    SOLD,
     YARD,
     LeaseBook,
 )
@@ -27,12 +31,15 @@ from agents.equipment_leasing.events import (
     AlertSeen,
     Call,
     Default,
+    EarlyReturn,
+    MachineSold,
     RemoteLock,
     Repossession,
     Restructure,
 )
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import DayDraws
+from agents.equipment_leasing.returns import hands_back, return_fee_cny
 from agents.equipment_leasing.schema import EquipmentLeasingConfig, ModeFeatures
 from products.telemetry.port import Alert
 from sim.kernel.calendar import HOURS_PER_DAY
@@ -85,16 +92,22 @@ class LeasingBank:
         """A new lease on slot ``i``: what the bank knew of the previous lessee no longer holds."""
         self.known_outside[i] = self.blocked[i] = False
 
-    def act(self, day: int, dpd: np.ndarray, draws: DayDraws) -> None:
-        """Handle today's alerts, apply the arrears policies, progress recoveries."""
-        self._handle_alerts(day, draws)
+    def act(
+        self, day: int, dpd: np.ndarray, draws: DayDraws, daily_hours: np.ndarray | None = None
+    ) -> None:
+        """Handle today's alerts, apply the arrears policies, progress recoveries.
+
+        ``daily_hours``: the engine hours a day each lessee expects to work (what it weighs an
+        early-return offer on); without it no early return is offered.
+        """
+        self._handle_alerts(day, draws, daily_hours)
         self._arrears_policies(day, dpd)
         self._recoveries(day, draws)
 
     def _device(self, i: int) -> str:
         return self.book.devices.device_ids[i]
 
-    def _handle_alerts(self, day: int, draws: DayDraws) -> None:
+    def _handle_alerts(self, day: int, draws: DayDraws, daily_hours: np.ndarray | None) -> None:
         inbox, self.inbox = self.inbox, []
         for alert in inbox:
             i = self._slot[alert.device_id]
@@ -117,9 +130,11 @@ class LeasingBank:
             self.known_outside[i] |= alert.rule == "geofence"
             cooled = day - self.last_call_day[i] >= self.policy.call_cooldown_days
             if self.redeploy and alert.rule in self.policy.call_on and cooled:
-                self._redeploy(day, i, draws)
+                matched = self._redeploy(day, i, draws)
+                if not matched and daily_hours is not None:
+                    self._offer_return(day, i, float(daily_hours[i]))
 
-    def _redeploy(self, day: int, i: int, draws: DayDraws) -> None:
+    def _redeploy(self, day: int, i: int, draws: DayDraws) -> bool:
         """Redeployment: the lessor calls the lessee of an idle machine it found (an alert, or an
         inspection that found it parked) and offers the machine through the maker's dealer
         network; a job found (sub-lease) starts after ``redeploy_delay_days`` for
@@ -137,6 +152,31 @@ class LeasingBank:
                 agent=self._device(i),
                 matched=matched,
                 cost_cny=p.call_cost_cny + (p.redeploy_cost_cny if matched else 0.0),
+            )
+        )
+        return matched
+
+    def _offer_return(self, day: int, i: int, daily_hours: float) -> None:
+        """No job found: the lessor offers a current account an early return; if the lessee
+        takes it (:func:`~agents.equipment_leasing.returns.hands_back`) it pays the fee, leaves,
+        and the machine goes to the yard at its net used-equipment value."""
+        book, p = self.book, self.policy
+        if not (p.early_return_offer and book.can_return_early()[i]):
+            return
+        if not hands_back(self.cfg, book, i, daily_hours):
+            return
+        fee, exposure = return_fee_cny(self.cfg, book, i), book.exposure_cny(i)
+        book.cash[i] -= fee
+        book.unpaid[i] = 0.0
+        self.lessees.exit(i)
+        book.to_yard(i, day, p.release_delay_days)
+        self.emit(
+            EarlyReturn(
+                t_hours=day * float(HOURS_PER_DAY),
+                agent=self._device(i),
+                amount=fee,
+                exposure_cny=exposure,
+                machine_value_cny=self.net_resale_cny(i, day),
             )
         )
 
@@ -195,16 +235,19 @@ class LeasingBank:
             )
         )
 
-    def recovery_cny(self, i: int, day: int, exposure: float) -> float:
-        """Net used-equipment value of machine ``i`` repossessed on ``day``, capped at exposure.
-
-        The machine sells ``bank.resale_days`` later at its depreciated value less the forced-sale
-        haircut, discounted over the wait at the lease's finance rate, less the repossession cost.
-        """
+    def net_resale_cny(self, i: int, day: int) -> float:
+        """What machine ``i`` back in the yard on ``day`` is worth to the lessor: it would sell
+        ``bank.resale_days`` later at its depreciated value less the forced-sale haircut,
+        discounted over the wait at the lease's finance rate."""
         p = self.policy
         sale = self.book.value_cny(i, day + p.resale_days) * (1 - p.resale_haircut)
-        discount = (1 + self.cfg.lease.finance_rate_annual) ** (-p.resale_days / DAYS_PER_YEAR)
-        return min(max(0.0, sale * discount - p.repossession_cost_cny), exposure)
+        return sale * (1 + self.cfg.lease.finance_rate_annual) ** (-p.resale_days / DAYS_PER_YEAR)
+
+    def recovery_cny(self, i: int, day: int, exposure: float) -> float:
+        """Net used-equipment value of machine ``i`` repossessed on ``day`` less the repossession
+        cost, capped at exposure."""
+        net = self.net_resale_cny(i, day) - self.policy.repossession_cost_cny
+        return min(max(0.0, net), exposure)
 
     def _recoveries(self, day: int, draws: DayDraws) -> None:
         book = self.book
@@ -215,8 +258,24 @@ class LeasingBank:
         for i in np.flatnonzero((book.status == YARD) & (book.status_days_left == 0)):
             if self.lease_out(int(i), day):
                 self.forget(int(i))
+            elif day - book.yard_since[i] >= self.policy.yard_max_days:
+                self._sell(day, int(i))
             else:
                 book.status_days_left[i] = self.cfg.prospects.arrival_days
+
+    def _sell(self, day: int, i: int) -> None:
+        """No lessee for the machine of slot ``i`` within ``bank.yard_max_days``: sold; the slot
+        stays empty for the rest of the run."""
+        book = self.book
+        book.status[i] = SOLD
+        self.emit(
+            MachineSold(
+                t_hours=day * float(HOURS_PER_DAY),
+                agent=self._device(i),
+                amount=self.net_resale_cny(i, day),
+                yard_days=int(day - book.yard_since[i]),
+            )
+        )
 
     def _locate_probability(self, i: int) -> float:
         """A machine on its site is always found; one moved away by GPS, or by luck without."""
@@ -232,8 +291,10 @@ class LeasingBank:
         located = u_locate < self._locate_probability(i)
         exposure = self._pending_exposure.pop(i, 0.0)
         recovered = self.recovery_cny(i, day, exposure) if located else 0.0
-        book.status[i] = YARD if located else LOST
+        book.status[i] = LOST
         book.status_days_left[i] = p.release_delay_days
+        if located:
+            book.to_yard(i, day, p.release_delay_days)
         book.relocated[i] = False
         book.site_lat[i], book.site_lon[i] = book.devices.home_lat[i], book.devices.home_lon[i]
         self.emit(

@@ -18,7 +18,8 @@ from agents.equipment_leasing.population import DeviceTraits, LesseeTraits
 from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from agents.equipment_leasing.tariffs import Tariff, lease_annuity_cny
 
-ACTIVE, REPOSSESSING, YARD, LOST = 0, 1, 2, 3
+#: Slot status; a SOLD slot has no machine for the rest of the run.
+ACTIVE, REPOSSESSING, YARD, LOST, SOLD = 0, 1, 2, 3, 4
 #: A lessee's repayment stance for the month (:mod:`agents.equipment_leasing.repayment`).
 PAY, PARTLY, STOP = 0, 1, 2
 #: Depreciation is quoted per year of 365 days.
@@ -69,6 +70,7 @@ class LeaseBook:
         self.matched_days_left = np.zeros(n, dtype=np.int64)
         self.matched_wait_days = np.zeros(n, dtype=np.int64)
         self.status_days_left = np.zeros(n, dtype=np.int64)
+        self.yard_since = np.zeros(n, dtype=np.int64)
         self.paid_today = np.zeros(n)
         self.stance = np.full(n, PAY, dtype=np.int64)
         self.tariff_ix = np.zeros(n, dtype=np.int64)
@@ -118,6 +120,22 @@ class LeaseBook:
         self.project_active[i], self.matched_days_left[i] = True, 0
         self.matched_wait_days[i] = 0
         self.site_lat[i], self.site_lon[i] = self.devices.home_lat[i], self.devices.home_lon[i]
+
+    def to_yard(self, i: int, day: int, wait_days: int) -> None:
+        """Machine ``i`` is in the lessor's yard from ``day``, offered again after ``wait_days``."""
+        self.status[i], self.status_days_left[i], self.yard_since[i] = YARD, wait_days, day
+
+    def can_return_early(self) -> np.ndarray:
+        """Running leases whose account is current (nothing owed, nothing deferred, not locked,
+        on site): the ones a lessor lets hand their machine back before the tenor ends."""
+        return (
+            (self.status == ACTIVE)
+            & (self.arrears_cny() <= self.cfg.lease.settled_below_cny)
+            & (self.deferred_months_left == 0)
+            & ~self.locked
+            & ~self.relocated
+            & (self.months_elapsed < self.cfg.lease.tenor_months)
+        )
 
     def replace_device(self, i: int, day: int) -> None:
         """A matured lease: the lessee keeps its machine; a new one (age 0) fills the slot."""

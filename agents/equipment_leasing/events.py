@@ -124,6 +124,32 @@ class Repossession(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EarlyReturn(Event):
+    """A lessee handed its idle machine back before the end of the tenor (redeployment).
+
+    ``amount`` is the early-return fee it paid; the machine goes to the yard at its net
+    used-equipment value ``machine_value_cny`` against the lease's ``exposure_cny``.
+    """
+
+    kind: ClassVar[str] = "early_return"
+    agent: str
+    amount: float
+    exposure_cny: float
+    machine_value_cny: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MachineSold(Event):
+    """A machine that waited ``yard_days`` in the yard without a lessee was sold for ``amount``
+    (its net used-equipment value, the value the lessor marked it at when it came back)."""
+
+    kind: ClassVar[str] = "machine_sold"
+    agent: str
+    amount: float
+    yard_days: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Application(Event):
     """A prospective lessee for a free machine: the tariff it chose and the outcome.
 

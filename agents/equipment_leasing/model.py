@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from agents.equipment_leasing.bank import LeasingBank
-from agents.equipment_leasing.book import ACTIVE, YARD, LeaseBook
+from agents.equipment_leasing.book import ACTIVE, SOLD, YARD, LeaseBook
 from agents.equipment_leasing.events import MonthEnd, RepaymentChoice
 from agents.equipment_leasing.lessees import Lessees
 from agents.equipment_leasing.operations import Operations, draw_day
@@ -147,7 +147,7 @@ class EquipmentLeasingModel(TwinModel):
         dpd = book.days_past_due(day)
         cols = self.sensors.day_readings(day, usage, book.idle_share, book.site_lat, book.site_lon)
         self._send(day, cols, usage.faults, dpd)
-        self.bank.act(day, dpd, draws)
+        self.bank.act(day, dpd, draws, self.ops.expected_daily_hours(1.0, self.demand(day)))
         self._account(usage.productive_hours, usage.engine_hours, paid)
         if self.calendar.is_month_end(day):
             self._close_month(day)
@@ -197,7 +197,7 @@ class EquipmentLeasingModel(TwinModel):
                 self.prospects.matured(int(i), lessee.traits)
             self.lessees.exit(int(i))
             book.replace_device(int(i), day)
-            book.status[i], book.status_days_left[i] = YARD, 0
+            book.to_yard(int(i), day, 0)
             self.tally.matured += 1
 
     def _send(
@@ -223,7 +223,7 @@ class EquipmentLeasingModel(TwinModel):
         tally.engine_hours += float(engine.sum())
         tally.rental_income_cny += float(paid.sum())
         per_day = self.cfg.fleet.available_hours_per_day
-        tally.available_hours += self.book.n * per_day
+        tally.available_hours += float((self.book.status != SOLD).sum()) * per_day
         tally.leased_available_hours += float((self.book.status == ACTIVE).sum()) * per_day
         tally.active_leases_days += len(self.lessees)
         tally.days += 1

@@ -302,7 +302,23 @@ class BankPolicy(Frozen):
     resale_days: int = Field(
         default=60, ge=0, le=365, description="time to sell a repossessed machine (free, 30-180)"
     )
-    release_delay_days: int = Field(default=30, ge=0)
+    release_delay_days: int = Field(
+        default=30, ge=0, description="days a machine back in the yard needs before re-lease"
+    )
+    early_return_offer: bool = Field(
+        default=True,
+        description="with redeployment: a lessor that finds an idle machine and no job for it "
+        "offers its lessee (account current) an early return; the lessee decides",
+    )
+    early_return_fee_months: float = Field(
+        default=1.0, ge=0, le=12, description="early-return fee, months of annuity (free, 0-3)"
+    )
+    yard_max_days: int = Field(
+        default=120,
+        ge=1,
+        le=3650,
+        description="a machine this long in the yard without a lessee is sold (free, 60-365)",
+    )
 
 
 class ProspectsConfig(Frozen):

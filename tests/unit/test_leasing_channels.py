@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from agents.equipment_leasing.book import PARTLY, PAY, REPOSSESSING, STOP, YARD
+from agents.equipment_leasing.book import ACTIVE, PARTLY, PAY, REPOSSESSING, SOLD, STOP, YARD
 from agents.equipment_leasing.events import Default, MonthEnd, Repossession
 from agents.equipment_leasing.operations import draw_day
 from agents.equipment_leasing.population import LesseeTraits
@@ -288,3 +288,94 @@ def test_statements_can_hide_a_weak_applicant_and_telemetry_history_reveals_it()
     flattering = replace(honest, statement_error=1.6)
     assert m.prospects.screen(slot, flattering, rent) == ""
     assert m.prospects.screen(slot, flattering, rent, known=True) == "cover"
+
+
+# --- (3) redeployment: early return and re-lease, resale ---------------------------------------
+
+
+def _idle_alert_day(m: Market, daily_hours: float, day: int = 1) -> None:
+    """An idle alert on slot 0 that the dealer network finds no job for, read on ``day``."""
+    from products.telemetry.port import Alert
+
+    m.bank.send_alert(Alert(day * 24.0 - 1, m.book.devices.device_ids[0], "idle", 25.0))
+    draws = draw_day(np.random.default_rng(0), m.book.n)
+    draws.u["match"][:] = 1.0  # no job
+    m.bank.act(day, np.zeros(m.book.n, dtype=int), draws, np.full(m.book.n, daily_hours))
+
+
+def test_a_lessee_whose_machine_earns_less_than_its_rent_hands_it_back_early() -> None:
+    from agents.equipment_leasing.events import EarlyReturn
+    from agents.equipment_leasing.returns import keep_value_cny, return_fee_cny
+
+    m = market(cfg_with(), USAGE)
+    m.book.cash[0] = 1e6
+    assert keep_value_cny(m.cfg, m.book, 0, 0.5) < -return_fee_cny(m.cfg, m.book, 0)
+    exposure, cash = m.book.exposure_cny(0), m.book.cash[0]
+    _idle_alert_day(m, daily_hours=0.5)
+    (ret,) = (e for e in m.events if isinstance(e, EarlyReturn))
+    assert m.book.status[0] == YARD and m.lessees.at(0) is None
+    assert ret.amount == pytest.approx(return_fee_cny(m.cfg, m.book, 0))
+    assert m.book.cash[0] == pytest.approx(cash - ret.amount)
+    assert ret.exposure_cny == pytest.approx(exposure)
+    assert 0 < ret.machine_value_cny < m.book.value_cny(0, 1)
+
+
+@pytest.mark.parametrize(
+    ("case", "daily_hours", "cash", "sections"),
+    [
+        ("a busy lessee keeps its machine", 5.0, 1e6, {}),
+        ("no cash for the fee", 0.5, 0.0, {}),
+        ("the lessor offers no early return", 0.5, 1e6, {"bank": {"early_return_offer": False}}),
+        ("no redeployment channel", 0.5, 1e6, {"channels": {"redeployment": False}}),
+    ],
+)
+def test_an_early_return_needs_an_offer_the_cash_and_a_machine_not_worth_its_rent(
+    case: str, daily_hours: float, cash: float, sections: dict
+) -> None:
+    m = market(cfg_with(**sections), USAGE)
+    m.book.cash[0] = cash
+    _idle_alert_day(m, daily_hours)
+    assert m.book.status[0] == ACTIVE, case
+
+
+def test_a_lessee_in_arrears_is_not_offered_an_early_return() -> None:
+    m = market(cfg_with(), USAGE)
+    m.book.cash[0], m.book.unpaid[0, 0] = 1e6, 5_000.0
+    _idle_alert_day(m, daily_hours=0.5)
+    assert m.book.status[0] == ACTIVE
+
+
+def test_an_early_returned_machine_is_leased_to_the_next_approved_applicant() -> None:
+    from agents.equipment_leasing.events import NewLease
+
+    cfg = cfg_with(bank={"release_delay_days": 2}, prospects={"min_cover": 0, "min_cash_months": 0})
+    m = market(cfg, USAGE)
+    m.book.cash[0] = 1e6
+    m.prospects.choose = lambda slot, traits: (0, 0.0, 1.0)  # every applicant takes it
+    _idle_alert_day(m, daily_hours=0.5)
+    assert m.book.status[0] == YARD
+    draws = draw_day(np.random.default_rng(2), m.book.n)
+    for day in (2, 3):
+        m.bank.act(day, np.zeros(m.book.n, dtype=int), draws)
+    (new,) = (e for e in m.events if isinstance(e, NewLease))
+    assert new.lease_no == 1 and m.book.status[0] == ACTIVE and m.lessees.at(0) is not None
+
+
+def test_a_machine_without_a_lessee_is_sold_after_the_yard_limit_and_leaves_the_fleet() -> None:
+    from agents.equipment_leasing.events import MachineSold
+
+    cfg = cfg_with(bank={"yard_max_days": 10}, prospects={"arrival_days": 3})
+    m = market(cfg, FIXED)
+    m.prospects.try_lease = lambda slot, day: False  # nobody wants it
+    m.bank.lease_out = m.prospects.try_lease
+    m.lessees.exit(0)
+    m.book.to_yard(0, 0, 0)
+    draws = draw_day(np.random.default_rng(3), m.book.n)
+    for day in range(16):  # offered on days 0, 3, 6, 9, 12: sold on day 12
+        m.bank.act(day, np.zeros(m.book.n, dtype=int), draws)
+    (sold,) = (e for e in m.events if isinstance(e, MachineSold))
+    assert m.book.status[0] == SOLD and sold.yard_days == 12
+    assert sold.amount == pytest.approx(m.bank.net_resale_cny(0, int(sold.t_hours // 24)))
+    m.tally.available_hours = 0.0
+    m._account(np.zeros(4), np.zeros(4), np.zeros(4))
+    assert m.tally.available_hours == 3 * cfg.fleet.available_hours_per_day
