@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class Recorder:
         self.claims: list[Claim] = []
         self.figures: list[tuple[str, str, Path]] = []
         self.provenance_data: dict[str, Any] = {}
-        self.glossary: dict[tuple[str, str], str] = {}
+        self.glossary: dict[tuple[str, str], str] = {}  # entries may be sim.cases Kpi (a str)
 
     def event(
         self,
@@ -108,7 +109,7 @@ class Recorder:
             Claim(case, claim, target, value, None if holds is None else bool(holds), note)
         )
 
-    def define(self, case: str, definitions: dict[str, str]) -> None:
+    def define(self, case: str, definitions: Mapping[str, str]) -> None:
         """Say what each KPI of ``case`` means; the report's glossary lists them and links the
         KPI names of its tables to them."""
         for kpi, meaning in definitions.items():

@@ -30,6 +30,7 @@ from agents.equipment_leasing.events import (
 from agents.equipment_leasing.schema import EquipmentLeasingConfig
 from products.telemetry.port import TelemetryStats
 from products.telemetry.rules import RULES
+from sim.cases.kpi_glossary import Kpi
 from sim.kernel.calendar import HOURS_PER_DAY
 from sim.kernel.events import EventBus
 from sim.recorder import Recorder
@@ -46,65 +47,223 @@ MONTH_SERIES = (
 )
 DAYS_PER_YEAR = 365.0
 
-GLOSSARY: dict[str, str] = {
-    "utilisation": "productive engine hours (engine hours less idling) / available shift hours "
-    "of the machines on a running lease (fleet.available_hours_per_day per lease-day)",
-    "fleet_utilisation": "productive engine hours / available shift hours of the whole fleet, "
-    "machines in recovery and in the yard included",
-    "engine_hours_per_device_month": "engine hours (idling included) per fleet slot and month",
-    "rental_income_cny": "rent received from lessees over the run (CNY)",
-    "rent_billed_cny": "rent billed over the run (CNY)",
-    "leases": "leases that ran in the run: those running at the start and the new leases of "
-    "free machines (matured or repossessed)",
-    "applications": "prospective lessees of free machines who applied (their expected margin "
-    "covered the rent of their cheapest offered tariff)",
-    "approvals": "applications the lessor approved on its screen (cash, margin cover)",
-    "no_take_up": "prospective lessees who did not apply (expected margin below the rent)",
-    "usage_tariff_share": "share of new leases on a usage tariff (linear or block)",
-    "yard_machine_days": "machine-days spent in the yard waiting for a lessee",
-    "lease_years": "running leases summed over the run's days / 365",
-    "defaults": "leases ended by the lessor for non-payment (days past due over the threshold, "
-    "a lock left unpaid, a machine out of region in arrears)",
-    "default_rate": "defaults per lease-year (annualised: defaults / lease_years)",
-    "default_share": "defaults / leases",
-    "exposure_cny": "outstanding financed principal plus arrears of the defaulted leases at "
-    "default (CNY)",
-    "recovered_cny": "net used-equipment value recovered from resolved defaults (0 for a machine "
-    "lost) plus the expected recovery of defaults still in recovery at the end (CNY)",
-    "lgd": "loss given default over all defaults: 1 - recovered_cny / exposure_cny (defaults "
-    "still in recovery at their expected recovery)",
-    "lgd_resolved": "loss given default over the defaults whose repossession ended in the run: "
-    "1 - recovered / exposure of those",
-    "recovery_rate": "1 - lgd (all defaults)",
-    "credit_losses_cny": "exposure_cny - recovered_cny",
-    "bank_costs_cny": "calls, repossession costs and site inspections (CNY)",
-    "net_income_cny": "rental_income_cny - bank_costs_cny - credit_losses_cny",
-    "repayment_stops": "monthly choices of lessees in difficulty to stop paying",
-    "repayment_partly": "monthly choices of lessees in difficulty to pay only the bills about to "
-    "cross the lessor's next trigger",
-    "calls": "calls of the lessor to lessees on idle-type alerts",
-    "restructures": "arrears deferred over the next months",
-    "remote_locks": "machines locked remotely (telemetry mode with bank.remote_lock only)",
-    "repossessions": "repossessions that found the machine",
-    "devices_lost": "repossessions that did not find the machine (moved away undetected)",
-    "matured": "leases that reached the end of their tenor",
-    "messages_handled": "telemetry batches the monitor handled (telemetry mode only)",
-    "readings_handled": "hourly readings the monitor (or the inspectors) handled",
-    "messages_rejected": "telemetry batches the monitor rejected",
-    "inspections": "site-inspection visits (inspection mode)",
-    "alert_precision": "share of leases with an alert of any rule that then defaulted",
-    "alert_recall": "share of defaulted leases alerted before the default",
-    "alert_lead_time_days": "mean days from a lease's first alert to its default",
-    "risk_alert_precision": "alert_precision counting the risk rules only (all but idle)",
-    "risk_alert_recall": "alert_recall counting the risk rules only",
-    "risk_alert_lead_time_days": "alert_lead_time_days counting the risk rules only",
-    "active_leases": "running leases, mean over the month's days (monthly series)",
-    "alerts": "alerts the lessor read (monthly series; alerts_<rule> per rule in totals)",
+GLOSSARY: dict[str, Kpi] = {
+    "utilisation": Kpi(
+        "productive engine hours (engine hours less idling) / available shift hours "
+        "of the machines on a running lease (fleet.available_hours_per_day per lease-day)",
+        "share",
+        "higher",
+        "utilisation of leased machines",
+    ),
+    "fleet_utilisation": Kpi(
+        "productive engine hours / available shift hours of the whole fleet, "
+        "machines in recovery and in the yard included",
+        "share",
+        "higher",
+        "fleet utilisation",
+    ),
+    "engine_hours_per_device_month": Kpi(
+        "engine hours (idling included) per fleet slot and month",
+        "hours",
+        "higher",
+        "engine hours per machine-month",
+    ),
+    "rental_income_cny": Kpi(
+        "rent received from lessees over the run (CNY)", "CNY", "higher", "rental income"
+    ),
+    "rent_billed_cny": Kpi("rent billed over the run (CNY)", "CNY", "higher", "rent billed"),
+    "leases": Kpi(
+        "leases that ran in the run: those running at the start and the new leases of "
+        "free machines (matured or repossessed)",
+        "count",
+        "higher",
+        "leases",
+    ),
+    "applications": Kpi(
+        "prospective lessees of free machines who applied (their expected margin "
+        "covered the rent of their cheapest offered tariff)",
+        "count",
+        "neutral",
+        "lease applications",
+    ),
+    "approvals": Kpi(
+        "applications the lessor approved on its screen (cash, margin cover)",
+        "count",
+        "higher",
+        "lease approvals",
+    ),
+    "no_take_up": Kpi(
+        "prospective lessees who did not apply (expected margin below the rent)",
+        "count",
+        "lower",
+        "prospects who did not apply",
+    ),
+    "usage_tariff_share": Kpi(
+        "share of new leases on a usage tariff (linear or block)",
+        "share",
+        "neutral",
+        "new leases on a usage tariff",
+    ),
+    "yard_machine_days": Kpi(
+        "machine-days spent in the yard waiting for a lessee",
+        "days",
+        "lower",
+        "machine-days in the yard",
+    ),
+    "lease_years": Kpi(
+        "running leases summed over the run's days / 365", "years", "higher", "lease-years"
+    ),
+    "defaults": Kpi(
+        "leases ended by the lessor for non-payment (days past due over the threshold, "
+        "a lock left unpaid, a machine out of region in arrears)",
+        "count",
+        "lower",
+        "defaults",
+    ),
+    "default_rate": Kpi(
+        "defaults per lease-year (annualised: defaults / lease_years)",
+        "per year",
+        "lower",
+        "default rate (per lease-year)",
+    ),
+    "default_share": Kpi("defaults / leases", "share", "lower", "defaults per lease"),
+    "exposure_cny": Kpi(
+        "outstanding financed principal plus arrears of the defaulted leases at default (CNY)",
+        "CNY",
+        "lower",
+        "exposure at default",
+    ),
+    "recovered_cny": Kpi(
+        "net used-equipment value recovered from resolved defaults (0 for a machine "
+        "lost) plus the expected recovery of defaults still in recovery at the end (CNY)",
+        "CNY",
+        "higher",
+        "recovered",
+    ),
+    "lgd": Kpi(
+        "loss given default over all defaults: 1 - recovered_cny / exposure_cny (defaults "
+        "still in recovery at their expected recovery)",
+        "share",
+        "lower",
+        "loss given default",
+    ),
+    "lgd_resolved": Kpi(
+        "loss given default over the defaults whose repossession ended in the run: "
+        "1 - recovered / exposure of those",
+        "share",
+        "lower",
+        "loss given default, resolved",
+    ),
+    "recovery_rate": Kpi("1 - lgd (all defaults)", "share", "higher", "recovery rate"),
+    "credit_losses_cny": Kpi("exposure_cny - recovered_cny", "CNY", "lower", "credit losses"),
+    "bank_costs_cny": Kpi(
+        "calls, repossession costs and site inspections (CNY)", "CNY", "lower", "lessor's costs"
+    ),
+    "net_income_cny": Kpi(
+        "rental_income_cny - bank_costs_cny - credit_losses_cny", "CNY", "higher", "net income"
+    ),
+    "repayment_stops": Kpi(
+        "monthly choices of lessees in difficulty to stop paying",
+        "count",
+        "lower",
+        "repayment stops",
+    ),
+    "repayment_partly": Kpi(
+        "monthly choices of lessees in difficulty to pay only the bills about to "
+        "cross the lessor's next trigger",
+        "count",
+        "lower",
+        "partial repayments",
+    ),
+    "calls": Kpi(
+        "calls of the lessor to lessees on idle-type alerts", "count", "neutral", "calls to lessees"
+    ),
+    "restructures": Kpi(
+        "arrears deferred over the next months", "count", "neutral", "restructures"
+    ),
+    "remote_locks": Kpi(
+        "machines locked remotely (telemetry mode with bank.remote_lock only)",
+        "count",
+        "neutral",
+        "remote locks",
+    ),
+    "repossessions": Kpi("repossessions that found the machine", "count", "lower", "repossessions"),
+    "devices_lost": Kpi(
+        "repossessions that did not find the machine (moved away undetected)",
+        "count",
+        "lower",
+        "machines lost",
+    ),
+    "matured": Kpi(
+        "leases that reached the end of their tenor", "count", "neutral", "leases matured"
+    ),
+    "messages_handled": Kpi(
+        "telemetry batches the monitor handled (telemetry mode only)",
+        "count",
+        "neutral",
+        "telemetry batches handled",
+    ),
+    "readings_handled": Kpi(
+        "hourly readings the monitor (or the inspectors) handled",
+        "count",
+        "neutral",
+        "readings handled",
+    ),
+    "messages_rejected": Kpi(
+        "telemetry batches the monitor rejected", "count", "lower", "telemetry batches rejected"
+    ),
+    "inspections": Kpi(
+        "site-inspection visits (inspection mode)", "count", "neutral", "site inspections"
+    ),
+    "alert_precision": Kpi(
+        "share of leases with an alert of any rule that then defaulted",
+        "share",
+        "higher",
+        "alert precision",
+    ),
+    "alert_recall": Kpi(
+        "share of defaulted leases alerted before the default", "share", "higher", "alert recall"
+    ),
+    "alert_lead_time_days": Kpi(
+        "mean days from a lease's first alert to its default", "days", "higher", "alert lead time"
+    ),
+    "risk_alert_precision": Kpi(
+        "alert_precision counting the risk rules only (all but idle)",
+        "share",
+        "higher",
+        "risk-alert precision",
+    ),
+    "risk_alert_recall": Kpi(
+        "alert_recall counting the risk rules only", "share", "higher", "risk-alert recall"
+    ),
+    "risk_alert_lead_time_days": Kpi(
+        "alert_lead_time_days counting the risk rules only",
+        "days",
+        "higher",
+        "risk-alert lead time",
+    ),
+    "active_leases": Kpi(
+        "running leases, mean over the month's days (monthly series)",
+        "count",
+        "higher",
+        "active leases",
+    ),
+    "alerts": Kpi(
+        "alerts the lessor read (monthly series; alerts_<rule> per rule in totals)",
+        "count",
+        "neutral",
+        "alerts read",
+    ),
 }
 for _rule in RULES:
-    GLOSSARY[f"alerts_{_rule}"] = f"alerts of the monitor rule {_rule} the lessor read"
-    GLOSSARY[f"alert_precision_{_rule}"] = (
-        f"share of leases with a {_rule} alert that then defaulted"
+    GLOSSARY[f"alerts_{_rule}"] = Kpi(
+        f"alerts of the monitor rule {_rule} the lessor read", "count", "neutral", f"{_rule} alerts"
+    )
+    GLOSSARY[f"alert_precision_{_rule}"] = Kpi(
+        f"share of leases with an alert of rule {_rule} that then defaulted",
+        "share",
+        "higher",
+        f"{_rule} alert precision",
     )
 MONTH_SUMS = tuple(f.name for f in fields(MonthEnd) if f.name not in ("t_hours", "month"))
 ACTION_COUNTS = ("calls", "restructures", "remote_locks", "repossessions", "devices_lost")

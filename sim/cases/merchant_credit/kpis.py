@@ -25,6 +25,7 @@ from agents.merchant_credit.events import (
     TradingDay,
 )
 from products.credit.metrics import auc, ks
+from sim.cases.kpi_glossary import Kpi
 from sim.kernel.calendar import FEN, HOURS_PER_DAY
 from sim.kernel.events import EventBus
 
@@ -35,115 +36,327 @@ WINDOW_MONTHS = 12
 
 #: One definition per KPI (monthly series and run totals share a name when they mean the same
 #: thing; "total" says what the run total is).
-GLOSSARY: dict[str, str] = {
-    "applications": "Applications received (monthly; total: the run's sum).",
-    "decisions": "Applications decided (approved or rejected; monthly; total: sum).",
-    "approvals": "Applications approved (monthly; total: sum).",
-    "approval_rate": (
-        "Per unique applicant: merchants approved at least once / merchants with at least one "
-        "decision (monthly: among the month's decided merchants; total: over the run)."
+GLOSSARY: dict[str, Kpi] = {
+    "applications": Kpi(
+        "Applications received (monthly; total: the run's sum).", "count", "neutral", "applications"
     ),
-    "approval_rate_decisions": (
-        "Per decision: approvals / decisions, re-applications counted each time "
-        "(monthly; total: over the run)."
+    "decisions": Kpi(
+        "Applications decided (approved or rejected; monthly; total: sum).",
+        "count",
+        "neutral",
+        "decisions",
     ),
-    "npl_ratio": (
-        "Balance (principal + interest) of live lines at least ledger.npl_dpd days past due / "
-        "balance of all live lines, at month end (monthly)."
+    "approvals": Kpi(
+        "Applications approved (monthly; total: sum).", "count", "higher", "approvals"
     ),
-    "npl_ratio_end": "npl_ratio at the last month end of the run (one snapshot).",
-    "npl_ratio_mean": "Mean of the monthly npl_ratio over the last 12 months of the run (or all).",
-    "default_rate": (
-        "Annualised 12-month cohort default rate: for each month start, the cohort is the lines "
-        "open and performing (not in default) at that moment; its defaults are the cohort lines "
-        "reaching ledger.npl_dpd within the next 12 months (fewer at the end of the run). Total: "
-        "defaults of all cohorts / their exposure in line-years (cohort size x months observed / "
-        "12), pooled over every month start."
+    "approval_rate": Kpi(
+        (
+            "Per unique applicant: merchants approved at least once / merchants with at least one "
+            "decision (monthly: among the month's decided merchants; total: over the run)."
+        ),
+        "share",
+        "higher",
+        "approval rate (per applicant)",
     ),
-    "collateral_bound_share": (
-        "Approvals whose line was set by the collateral term (traditional.ltv x appraised value "
-        "- prior liens, below the merchant's request and the statement cap) / approvals."
+    "approval_rate_decisions": Kpi(
+        (
+            "Per decision: approvals / decisions, re-applications counted each time "
+            "(monthly; total: over the run)."
+        ),
+        "share",
+        "higher",
+        "approval rate (per decision)",
     ),
-    "request_bound_share": (
-        "Approvals whose line was set by the merchant's request "
-        "(behaviour.request_sales_months of sales, below every bank term) / approvals."
+    "npl_ratio": Kpi(
+        (
+            "Balance (principal + interest) of live lines at least ledger.npl_dpd days past due / "
+            "balance of all live lines, at month end (monthly)."
+        ),
+        "share",
+        "lower",
+        "NPL ratio (90+ dpd / outstanding)",
     ),
-    "seekers": (
-        "Merchants who wanted credit at least once in the run: applied, or were short of cash "
-        "and would have applied but expected a rejection (discouraged)."
+    "npl_ratio_end": Kpi(
+        "npl_ratio at the last month end of the run (one snapshot).",
+        "share",
+        "lower",
+        "NPL ratio at the end",
     ),
-    "seekers_obtained_share": "Seekers who obtained a line / seekers (cf. the survey's 46%).",
-    "seekers_rejected_share": (
-        "Seekers who applied but hold no line at the end (rejected or still pending) / seekers "
-        "(cf. the survey's 11.6%)."
+    "npl_ratio_mean": Kpi(
+        "Mean of the monthly npl_ratio over the last 12 months of the run (or all).",
+        "share",
+        "lower",
+        "NPL ratio, mean of the last 12 months",
     ),
-    "seekers_discouraged_share": (
-        "Seekers who never applied because they expected a rejection / seekers (cf. the "
-        "survey's 42.4% who did not apply)."
+    "default_rate": Kpi(
+        (
+            "Annualised 12-month cohort default rate: for each month start, the cohort is the lines "
+            "open and performing (not in default) at that moment; its defaults are the cohort lines "
+            "reaching ledger.npl_dpd within the next 12 months (fewer at the end of the run). Total: "
+            "defaults of all cohorts / their exposure in line-years (cohort size x months observed / "
+            "12), pooled over every month start."
+        ),
+        "per year",
+        "lower",
+        "default rate (12-month cohort, annualised)",
     ),
-    "bad_rate_approved": (
-        "Approved seekers failing within scoring.label_window_days of the day they first sought "
-        "credit / approved seekers (the twin knows every merchant's outcome)."
+    "collateral_bound_share": Kpi(
+        (
+            "Approvals whose line was set by the collateral term (traditional.ltv x appraised value "
+            "- prior liens, below the merchant's request and the statement cap) / approvals."
+        ),
+        "share",
+        "neutral",
+        "approvals bound by collateral",
     ),
-    "bad_rate_rejected": "The same failure rate for seekers who applied and got no line.",
-    "bad_rate_discouraged": "The same failure rate for seekers who never applied (discouraged).",
-    "bad_rate_all_seekers": "The same failure rate over every seeker (the all-merchant truth).",
-    "application_auc_approved_only": (
-        "application_auc on the approved applicants only: the part of the truth a bank that only "
-        "sees its own borrowers can measure (reject inference: compare with application_auc)."
+    "request_bound_share": Kpi(
+        (
+            "Approvals whose line was set by the merchant's request "
+            "(behaviour.request_sales_months of sales, below every bank term) / approvals."
+        ),
+        "share",
+        "neutral",
+        "approvals bound by the request",
     ),
-    "default_share_cumulative": "Lines ever defaulted / lines ever opened over the run.",
-    "monthly_default_rate": (
-        "Lines reaching ledger.npl_dpd in the month / performing lines at its start (monthly)."
+    "seekers": Kpi(
+        (
+            "Merchants who wanted credit at least once in the run: applied, or were short of cash "
+            "and would have applied but expected a rejection (discouraged)."
+        ),
+        "count",
+        "neutral",
+        "credit seekers",
     ),
-    "loss_rate": (
-        "(Written off - recovered) / balance of live lines at the month's start (monthly; "
-        "total: net loss / total drawn)."
+    "seekers_obtained_share": Kpi(
+        "Seekers who obtained a line / seekers (cf. the survey's 46%).",
+        "share",
+        "higher",
+        "seekers who obtained a line",
     ),
-    "interest_income_net_cny": (
-        "Interest collected - written off + recovered, CNY (monthly; total)."
+    "seekers_rejected_share": Kpi(
+        (
+            "Seekers who applied but hold no line at the end (rejected or still pending) / seekers "
+            "(cf. the survey's 11.6%)."
+        ),
+        "share",
+        "lower",
+        "seekers rejected",
     ),
-    "average_limit_cny": "Mean limit of live lines at month end, CNY (total: mean of months).",
-    "limit_utilisation": (
-        "Drawn principal / limits of live lines at month end (total: mean of months)."
+    "seekers_discouraged_share": Kpi(
+        (
+            "Seekers who never applied because they expected a rejection / seekers (cf. the "
+            "survey's 42.4% who did not apply)."
+        ),
+        "share",
+        "lower",
+        "seekers discouraged",
     ),
-    "credit_outstanding_cny": (
-        "Balance (principal + interest) of live lines at month end, CNY (total: mean of the "
-        "month ends)."
+    "bad_rate_approved": Kpi(
+        (
+            "Approved seekers failing within scoring.label_window_days of the day they first sought "
+            "credit / approved seekers (the twin knows every merchant's outcome)."
+        ),
+        "share",
+        "lower",
+        "failure rate, approved seekers",
     ),
-    "credit_committed_cny": (
-        "Sum of the limits of live lines at month end, CNY (total: mean of the month ends)."
+    "bad_rate_rejected": Kpi(
+        "The same failure rate for seekers who applied and got no line.",
+        "share",
+        "neutral",
+        "failure rate, rejected seekers",
     ),
-    "open_accounts": "Live (open or frozen) lines at month end (monthly).",
-    "drawn_cny": "Amount drawn on lines, CNY (monthly; total: cumulative).",
-    "merchant_exit_rate": "Merchants failing in the month / merchants trading at its start.",
-    "merchant_exit_rate_annual": "Merchants failed over the run / (merchants x years).",
-    "merchant_sales_cny": "Platform sales of all merchants, CNY (monthly; total: sum).",
-    "limit_raises": "Lines raised at the month's re-rating or review (monthly).",
-    "limit_cuts": "Lines cut at the month's re-rating or review (monthly).",
-    "line_freezes": "Lines frozen at the month's re-rating or review (monthly).",
-    "score_auc": (
-        "AUC of the mode's month-end scores (innovated: the data model on consenting merchants; "
-        "traditional: the collateral rule on everyone) against failure within "
-        "scoring.label_window_days (monthly)."
+    "bad_rate_discouraged": Kpi(
+        "The same failure rate for seekers who never applied (discouraged).",
+        "share",
+        "neutral",
+        "failure rate, discouraged seekers",
     ),
-    "score_ks": "KS statistic of the same scores and labels as score_auc (monthly).",
-    "score_psi": (
-        "Population stability index of the innovated month-end scores against the held-out "
-        "training scores (monthly, innovated only; total score_psi_mean: mean of the months)."
+    "bad_rate_all_seekers": Kpi(
+        "The same failure rate over every seeker (the all-merchant truth).",
+        "share",
+        "neutral",
+        "failure rate, all seekers",
     ),
-    "application_auc": (
-        "AUC of each decided merchant's first decision score against failure within "
-        "scoring.label_window_days of that decision."
+    "application_auc_approved_only": Kpi(
+        (
+            "application_auc on the approved applicants only: the part of the truth a bank that only "
+            "sees its own borrowers can measure (reject inference: compare with application_auc)."
+        ),
+        "score",
+        "higher",
+        "application AUC, approved only",
     ),
-    "application_ks": "KS statistic of the same scores and labels as application_auc.",
-    "score_psi_mean": "Mean of the monthly score_psi (innovated only).",
-    "data_path_share": "Share of merchants the mode scores on platform data (consenting).",
-    "holdout_auc": "AUC of the trained scorer on the held-out part of the training cohort.",
-    "holdout_ks": "KS statistic of the trained scorer on the held-out cohort.",
-    "holdout_brier": "Brier score (mean squared PD error) on the held-out cohort.",
-    "holdout_base_rate": "Share of the held-out cohort that failed within the label window.",
-    "holdout_n": "Merchants in the held-out cohort.",
+    "default_share_cumulative": Kpi(
+        "Lines ever defaulted / lines ever opened over the run.",
+        "share",
+        "lower",
+        "lines ever defaulted",
+    ),
+    "monthly_default_rate": Kpi(
+        ("Lines reaching ledger.npl_dpd in the month / performing lines at its start (monthly)."),
+        "share",
+        "lower",
+        "monthly default rate",
+    ),
+    "loss_rate": Kpi(
+        (
+            "(Written off - recovered) / balance of live lines at the month's start (monthly; "
+            "total: net loss / total drawn)."
+        ),
+        "share",
+        "lower",
+        "loss rate",
+    ),
+    "interest_income_net_cny": Kpi(
+        ("Interest collected - written off + recovered, CNY (monthly; total)."),
+        "CNY",
+        "higher",
+        "interest income net of losses",
+    ),
+    "average_limit_cny": Kpi(
+        "Mean limit of live lines at month end, CNY (total: mean of months).",
+        "CNY",
+        "neutral",
+        "average limit",
+    ),
+    "limit_utilisation": Kpi(
+        ("Drawn principal / limits of live lines at month end (total: mean of months)."),
+        "share",
+        "neutral",
+        "limit utilisation",
+    ),
+    "credit_outstanding_cny": Kpi(
+        (
+            "Balance (principal + interest) of live lines at month end, CNY (total: mean of the "
+            "month ends)."
+        ),
+        "CNY",
+        "higher",
+        "credit outstanding",
+    ),
+    "credit_committed_cny": Kpi(
+        ("Sum of the limits of live lines at month end, CNY (total: mean of the month ends)."),
+        "CNY",
+        "neutral",
+        "credit committed (limits)",
+    ),
+    "open_accounts": Kpi(
+        "Live (open or frozen) lines at month end (monthly).",
+        "count",
+        "higher",
+        "open credit lines",
+    ),
+    "drawn_cny": Kpi(
+        "Amount drawn on lines, CNY (monthly; total: cumulative).", "CNY", "higher", "amount drawn"
+    ),
+    "merchant_exit_rate": Kpi(
+        "Merchants failing in the month / merchants trading at its start.",
+        "share",
+        "lower",
+        "merchant exit rate (monthly)",
+    ),
+    "merchant_exit_rate_annual": Kpi(
+        "Merchants failed over the run / (merchants x years).",
+        "per year",
+        "lower",
+        "merchant exit rate",
+    ),
+    "merchant_sales_cny": Kpi(
+        "Platform sales of all merchants, CNY (monthly; total: sum).",
+        "CNY",
+        "higher",
+        "merchant sales",
+    ),
+    "limit_raises": Kpi(
+        "Lines raised at the month's re-rating or review (monthly).",
+        "count",
+        "neutral",
+        "limit raises",
+    ),
+    "limit_cuts": Kpi(
+        "Lines cut at the month's re-rating or review (monthly).", "count", "neutral", "limit cuts"
+    ),
+    "line_freezes": Kpi(
+        "Lines frozen at the month's re-rating or review (monthly).",
+        "count",
+        "lower",
+        "line freezes",
+    ),
+    "score_auc": Kpi(
+        (
+            "AUC of the mode's month-end scores (innovated: the data model on consenting merchants; "
+            "traditional: the collateral rule on everyone) against failure within "
+            "scoring.label_window_days (monthly)."
+        ),
+        "score",
+        "higher",
+        "score AUC",
+    ),
+    "score_ks": Kpi(
+        "KS statistic of the same scores and labels as score_auc (monthly).",
+        "score",
+        "higher",
+        "score KS",
+    ),
+    "score_psi": Kpi(
+        (
+            "Population stability index of the innovated month-end scores against the held-out "
+            "training scores (monthly, innovated only; total score_psi_mean: mean of the months)."
+        ),
+        "score",
+        "lower",
+        "score PSI (drift)",
+    ),
+    "application_auc": Kpi(
+        (
+            "AUC of each decided merchant's first decision score against failure within "
+            "scoring.label_window_days of that decision."
+        ),
+        "score",
+        "higher",
+        "application AUC",
+    ),
+    "application_ks": Kpi(
+        "KS statistic of the same scores and labels as application_auc.",
+        "score",
+        "higher",
+        "application KS",
+    ),
+    "score_psi_mean": Kpi(
+        "Mean of the monthly score_psi (innovated only).", "score", "lower", "score PSI, mean"
+    ),
+    "data_path_share": Kpi(
+        "Share of merchants the mode scores on platform data (consenting).",
+        "share",
+        "neutral",
+        "decisions on the data path",
+    ),
+    "holdout_auc": Kpi(
+        "AUC of the trained scorer on the held-out part of the training cohort.",
+        "score",
+        "higher",
+        "held-out AUC",
+    ),
+    "holdout_ks": Kpi(
+        "KS statistic of the trained scorer on the held-out cohort.",
+        "score",
+        "higher",
+        "held-out KS",
+    ),
+    "holdout_brier": Kpi(
+        "Brier score (mean squared PD error) on the held-out cohort.",
+        "score",
+        "lower",
+        "held-out Brier score",
+    ),
+    "holdout_base_rate": Kpi(
+        "Share of the held-out cohort that failed within the label window.",
+        "share",
+        "neutral",
+        "held-out base rate",
+    ),
+    "holdout_n": Kpi("Merchants in the held-out cohort.", "count", "neutral", "held-out merchants"),
 }
 
 

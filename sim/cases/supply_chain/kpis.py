@@ -29,6 +29,7 @@ from agents.supply_chain.events import (
     TermsOffered,
 )
 from agents.supply_chain.population import ATTACK_KINDS
+from sim.cases.kpi_glossary import Kpi
 from sim.kernel.calendar import FEN, HOURS_PER_DAY, Calendar
 from sim.kernel.events import EventBus
 from sim.recorder import Recorder
@@ -37,114 +38,302 @@ CASE = "supply_chain"
 
 #: One definition per KPI of case 1 (run totals unless "monthly"; the same name means the same
 #: thing in both modes).
-GLOSSARY: dict[str, str] = {
-    "financing_cycle_hours_p50": (
-        "Median hours from a supplier's financing application to the cash (monthly: of the "
-        "month's financings)."
+GLOSSARY: dict[str, Kpi] = {
+    "financing_cycle_hours_p50": Kpi(
+        (
+            "Median hours from a supplier's financing application to the cash (monthly: of the "
+            "month's financings)."
+        ),
+        "hours",
+        "lower",
+        "financing cycle, median",
     ),
-    "financing_cycle_hours_p90": "90th percentile of the same application-to-cash hours.",
-    "financing_cycle_hours_mean": "Mean of the same application-to-cash hours.",
-    "financing_cost_annual_pct": (
-        "Payout-weighted annualised cost of the financings, in %: (face - payout) / payout x "
-        "365 / days from financing to due; the bank's discount and fee (face - payout), without "
-        "the supplier's hassle."
+    "financing_cycle_hours_p90": Kpi(
+        "90th percentile of the same application-to-cash hours.",
+        "hours",
+        "lower",
+        "financing cycle, 90th percentile",
     ),
-    "financing_cost_all_in_pct": (
-        "The same with the supplier's per-application hassle cost (financing.hassle_*_cny) "
-        "added to face - payout."
+    "financing_cycle_hours_mean": Kpi(
+        "Mean of the same application-to-cash hours.", "hours", "lower", "financing cycle, mean"
     ),
-    "financing_day_after_receipt_mean": (
-        "Payout-weighted mean days from the supplier getting a receivable (issue or split) to "
-        "financing it."
+    "financing_cost_annual_pct": Kpi(
+        (
+            "Payout-weighted annualised cost of the financings, in %: (face - payout) / payout x "
+            "365 / days from financing to due; the bank's discount and fee (face - payout), without "
+            "the supplier's hassle."
+        ),
+        "%",
+        "lower",
+        "supplier financing cost (annual, incl. fees)",
     ),
-    "financed_volume_cny": "Payouts of all financings, CNY (monthly: of the month).",
-    "financed_share_of_receivables": (
-        "Face of the financed receivables / face of every receivable the core issued."
+    "financing_cost_all_in_pct": Kpi(
+        (
+            "The same with the supplier's per-application hassle cost (financing.hassle_*_cny) "
+            "added to face - payout."
+        ),
+        "%",
+        "lower",
+        "supplier financing cost (all-in, with hassle)",
     ),
-    "financings": "Financings paid out.",
-    "applications": "Financing applications sent (each receivable put up, every attempt).",
-    "approval_rate": "financings / applications.",
-    "tier2_reach_share": "Tier-2 slots with at least one financing / tier-2 slots.",
-    "supplier_failures": (
-        "Suppliers that failed (population.failure_gap_days days of negative cash in a row; "
-        "monthly: failures in the month)."
+    "financing_day_after_receipt_mean": Kpi(
+        (
+            "Payout-weighted mean days from the supplier getting a receivable (issue or split) to "
+            "financing it."
+        ),
+        "days",
+        "lower",
+        "days from receipt to financing",
     ),
-    "supplier_years": "Live supplier-years (exposure of the failure rate; empty slots excluded).",
-    "supplier_failure_rate_annual": "supplier_failures / supplier_years.",
-    "supplier_failures_tier1": "Failures of tier-1 suppliers.",
-    "supplier_failures_tier2": "Failures of tier-2 suppliers.",
-    "suppliers_switched": (
-        "Tier-1 suppliers that refused the core's payment term and left for other buyers (not "
-        "failures; their slot is refilled like a failed one's)."
+    "financed_volume_cny": Kpi(
+        "Payouts of all financings, CNY (monthly: of the month).",
+        "CNY",
+        "higher",
+        "financed volume",
     ),
-    "production_disruption_days": "Slot-days left empty by failures (replacement_days each).",
-    "lost_deliveries": (
-        "Deliveries that did not happen: the tier-1 or its tier-2 was gone, or the core had "
-        "defaulted."
+    "financed_share_of_receivables": Kpi(
+        ("Face of the financed receivables / face of every receivable the core issued."),
+        "share",
+        "higher",
+        "financed share of receivables",
     ),
-    "payment_terms_days_mean": "Mean payment term of the receivables the core issued, days.",
-    "payment_terms_days_p90": "90th percentile of the same terms.",
-    "payment_terms_days_face_weighted": "Face-weighted mean of the same terms.",
-    "core_cash_released_cny": (
-        "Cash the core keeps by paying later than the market term: sum over issued receivables "
-        "of face x (term - core.term_days_mean), divided by the run's days (the average "
-        "extra payables outstanding), CNY."
+    "financings": Kpi("Financings paid out.", "count", "higher", "financings"),
+    "applications": Kpi(
+        "Financing applications sent (each receivable put up, every attempt).",
+        "count",
+        "neutral",
+        "financing applications",
     ),
-    "terms_offers": "Payment terms the core offered (tier-1 x contract period, and entrants).",
-    "terms_refused": "Offers the supplier refused (it then switched buyers).",
-    "bank_interest_income_cny": (
-        "The bank's discount earned: on repaid or recoursed receivables the discount (face - "
-        "payout - fee) in proportion to the face collected, on receivables open at the horizon "
-        "the discount accrued pro rata to time held; later recoveries add their share, CNY."
+    "approval_rate": Kpi("financings / applications.", "share", "higher", "approval rate"),
+    "tier2_reach_share": Kpi(
+        "Tier-2 slots with at least one financing / tier-2 slots.",
+        "share",
+        "higher",
+        "tier-2 suppliers reached",
     ),
-    "bank_fee_income_cny": "Flat fees (bank.fee_bps of face) on every financing, CNY.",
-    "bank_funding_cost_cny": (
-        "payout x pricing.funding_rate_bps x days held / 365 (until repaid, defaulted or the "
-        "horizon), CNY."
+    "supplier_failures": Kpi(
+        (
+            "Suppliers that failed (population.failure_gap_days days of negative cash in a row; "
+            "monthly: failures in the month)."
+        ),
+        "count",
+        "lower",
+        "supplier failures",
     ),
-    "bank_losses_cny": (
-        "Unpaid share of face - discount x pricing.lgd on receivables written off or caught "
-        "by the core's default, less the reversal when the core pays later, CNY."
+    "supplier_years": Kpi(
+        "Live supplier-years (exposure of the failure rate; empty slots excluded).",
+        "years",
+        "neutral",
+        "supplier-years",
     ),
-    "bank_recourse_recovered_cny": (
-        "What sellers paid back under a recourse programme (pricing.recourse), CNY."
+    "supplier_failure_rate_annual": Kpi(
+        "supplier_failures / supplier_years.", "per year", "lower", "supplier failure rate"
     ),
-    "bank_net_income_cny": "interest + fees - funding cost - losses, CNY.",
-    "bank_economic_capital_mean_cny": (
-        "Time-average economic capital: each financing holds payout x K(PD, LGD) (Basel IRB "
-        "corporate formula, 99.9%, no maturity adjustment, PD floor 0.05%; PD = the core's "
-        "at financing, x recourse_pd_factor under recourse) while it is held, CNY."
+    "supplier_failures_tier1": Kpi(
+        "Failures of tier-1 suppliers.", "count", "lower", "tier-1 supplier failures"
     ),
-    "bank_raroc": (
-        "Annualised net income / mean economic capital: bank_net_income_cny x 365 / "
-        "(capital x days held)."
+    "supplier_failures_tier2": Kpi(
+        "Failures of tier-2 suppliers.", "count", "lower", "tier-2 supplier failures"
     ),
-    "bank_positions_defaulted": "Financed receivables closed as defaulted.",
-    "bank_written_off_cny": (
-        "Face less collections of financed receivables the bank wrote off on the ledger "
-        "(bank.write_off_days after due), CNY."
+    "suppliers_switched": Kpi(
+        (
+            "Tier-1 suppliers that refused the core's payment term and left for other buyers (not "
+            "failures; their slot is refilled like a failed one's)."
+        ),
+        "count",
+        "lower",
+        "suppliers that switched buyers",
     ),
-    "programme_rate_bps_mean": (
-        "Mean of the programme rates the bank posted on chain (at the start and every change)."
+    "production_disruption_days": Kpi(
+        "Slot-days left empty by failures (replacement_days each).",
+        "days",
+        "lower",
+        "production disruption",
     ),
-    "core_defaulted": "1 if the core's credit state reached default in the run, else 0.",
-    "core_grade_end": "The core's credit grade at the end (0 = best).",
-    "core_grade_changes": "Rating migrations of the core in the run.",
-    "fraud_attempts": "Adversarial attempts sent (all kinds).",
-    "fraud_blocked": "Attempts the ledger rejected.",
-    "fraud_succeeded": "Attempts that went through.",
-    "fraud_loss_cny": "Money lost to successful attempts (paper only), CNY.",
-    "tx_count": "Ledger operations completed (ok or reverted).",
-    "tx_reverted": "Ledger operations rejected.",
-    "gas_used": "Gas of all ledger operations (chain only; 0 off chain).",
-    "blocks": "Blocks mined (chain only).",
-    "exposure_cny": "Financed outstanding on the core at the monthly review (monthly), CNY.",
+    "lost_deliveries": Kpi(
+        (
+            "Deliveries that did not happen: the tier-1 or its tier-2 was gone, or the core had "
+            "defaulted."
+        ),
+        "count",
+        "lower",
+        "lost deliveries",
+    ),
+    "payment_terms_days_mean": Kpi(
+        "Mean payment term of the receivables the core issued, days.",
+        "days",
+        "neutral",
+        "payment term, mean",
+    ),
+    "payment_terms_days_p90": Kpi(
+        "90th percentile of the same terms.", "days", "neutral", "payment term, 90th percentile"
+    ),
+    "payment_terms_days_face_weighted": Kpi(
+        "Face-weighted mean of the same terms.", "days", "neutral", "payment term, face-weighted"
+    ),
+    "core_cash_released_cny": Kpi(
+        (
+            "Cash the core keeps by paying later than the market term: sum over issued receivables "
+            "of face x (term - core.term_days_mean), divided by the run's days (the average "
+            "extra payables outstanding), CNY."
+        ),
+        "CNY",
+        "neutral",
+        "core cash released by longer terms",
+    ),
+    "terms_offers": Kpi(
+        "Payment terms the core offered (tier-1 x contract period, and entrants).",
+        "count",
+        "neutral",
+        "payment terms offered",
+    ),
+    "terms_refused": Kpi(
+        "Offers the supplier refused (it then switched buyers).",
+        "count",
+        "lower",
+        "payment terms refused",
+    ),
+    "bank_interest_income_cny": Kpi(
+        (
+            "The bank's discount earned: on repaid or recoursed receivables the discount (face - "
+            "payout - fee) in proportion to the face collected, on receivables open at the horizon "
+            "the discount accrued pro rata to time held; later recoveries add their share, CNY."
+        ),
+        "CNY",
+        "higher",
+        "bank discount income",
+    ),
+    "bank_fee_income_cny": Kpi(
+        "Flat fees (bank.fee_bps of face) on every financing, CNY.",
+        "CNY",
+        "higher",
+        "bank fee income",
+    ),
+    "bank_funding_cost_cny": Kpi(
+        (
+            "payout x pricing.funding_rate_bps x days held / 365 (until repaid, defaulted or the "
+            "horizon), CNY."
+        ),
+        "CNY",
+        "lower",
+        "bank funding cost",
+    ),
+    "bank_losses_cny": Kpi(
+        (
+            "Unpaid share of face - discount x pricing.lgd on receivables written off or caught "
+            "by the core's default, less the reversal when the core pays later, CNY."
+        ),
+        "CNY",
+        "lower",
+        "bank credit losses",
+    ),
+    "bank_recourse_recovered_cny": Kpi(
+        ("What sellers paid back under a recourse programme (pricing.recourse), CNY."),
+        "CNY",
+        "neutral",
+        "recovered under recourse",
+    ),
+    "bank_net_income_cny": Kpi(
+        "interest + fees - funding cost - losses, CNY.", "CNY", "higher", "bank net income"
+    ),
+    "bank_economic_capital_mean_cny": Kpi(
+        (
+            "Time-average economic capital: each financing holds payout x K(PD, LGD) (Basel IRB "
+            "corporate formula, 99.9%, no maturity adjustment, PD floor 0.05%; PD = the core's "
+            "at financing, x recourse_pd_factor under recourse) while it is held, CNY."
+        ),
+        "CNY",
+        "neutral",
+        "bank economic capital, mean",
+    ),
+    "bank_raroc": Kpi(
+        (
+            "Annualised net income / mean economic capital: bank_net_income_cny x 365 / "
+            "(capital x days held)."
+        ),
+        "ratio",
+        "higher",
+        "bank RAROC",
+    ),
+    "bank_positions_defaulted": Kpi(
+        "Financed receivables closed as defaulted.",
+        "count",
+        "lower",
+        "financed receivables defaulted",
+    ),
+    "bank_written_off_cny": Kpi(
+        (
+            "Face less collections of financed receivables the bank wrote off on the ledger "
+            "(bank.write_off_days after due), CNY."
+        ),
+        "CNY",
+        "lower",
+        "written off",
+    ),
+    "programme_rate_bps_mean": Kpi(
+        ("Mean of the programme rates the bank posted on chain (at the start and every change)."),
+        "bps",
+        "lower",
+        "programme rate, mean",
+    ),
+    "core_defaulted": Kpi(
+        "1 if the core's credit state reached default in the run, else 0.",
+        "flag",
+        "lower",
+        "core defaulted",
+    ),
+    "core_grade_end": Kpi(
+        "The core's credit grade at the end (0 = best).", "grade", "lower", "core grade at the end"
+    ),
+    "core_grade_changes": Kpi(
+        "Rating migrations of the core in the run.", "count", "neutral", "core rating migrations"
+    ),
+    "fraud_attempts": Kpi(
+        "Adversarial attempts sent (all kinds).", "count", "neutral", "fraud attempts"
+    ),
+    "fraud_blocked": Kpi(
+        "Attempts the ledger rejected.", "count", "higher", "fraud attempts blocked"
+    ),
+    "fraud_succeeded": Kpi(
+        "Attempts that went through.", "count", "lower", "fraud attempts succeeded"
+    ),
+    "fraud_loss_cny": Kpi(
+        "Money lost to successful attempts (paper only), CNY.", "CNY", "lower", "fraud losses"
+    ),
+    "tx_count": Kpi(
+        "Ledger operations completed (ok or reverted).", "count", "neutral", "ledger operations"
+    ),
+    "tx_reverted": Kpi(
+        "Ledger operations rejected.", "count", "neutral", "ledger operations rejected"
+    ),
+    "gas_used": Kpi(
+        "Gas of all ledger operations (chain only; 0 off chain).", "count", "lower", "gas used"
+    ),
+    "blocks": Kpi("Blocks mined (chain only).", "count", "neutral", "blocks mined"),
+    "exposure_cny": Kpi(
+        "Financed outstanding on the core at the monthly review (monthly), CNY.",
+        "CNY",
+        "neutral",
+        "financed exposure on the core",
+    ),
     **{
-        f"fraud_{kind}_{what}": f"{what.capitalize()} attempts of kind {kind}."
+        f"fraud_{kind}_attempts": Kpi(
+            f"Adversarial attempts of kind {kind} sent.", "count", "neutral", f"{kind} attempts"
+        )
         for kind in ATTACK_KINDS
-        for what in ("attempts", "succeeded")
     },
-    "gas_per_<op>": "Mean gas of a successful operation of that kind (chain only).",
+    **{
+        f"fraud_{kind}_succeeded": Kpi(
+            f"Attempts of kind {kind} that went through.", "count", "lower", f"{kind} succeeded"
+        )
+        for kind in ATTACK_KINDS
+    },
+    "gas_per_<op>": Kpi(
+        "Mean gas of a successful operation of that kind (chain only).",
+        "count",
+        "lower",
+        "gas per operation",
+    ),
 }
 
 
