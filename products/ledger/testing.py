@@ -42,7 +42,7 @@ CREDIT_LINE = 10**10
 # 4.5% p.a., 0.1% fee, advance at most 99% of face (both branches bind)
 TERMS = Terms(rate_bps=450, fee_bps=10, advance_cap_bps=9_900)
 TERMS2 = Terms(rate_bps=600, fee_bps=20, advance_cap_bps=9_800)  # the second bank's
-BACKENDS = ("fake", "paper", "chain")
+BACKENDS = ("fake", "paper", "chain", "revm")
 
 
 def make_admin(label: str) -> str:
@@ -61,10 +61,11 @@ def running_anvil() -> Iterator[str]:
 
 @contextmanager
 def open_world(kind: str, label: str, chain_url: str | None = None) -> Iterator[World]:
-    """A set-up :class:`World` on a fresh ledger of ``kind`` (fake, paper or chain).
+    """A set-up :class:`World` on a fresh ledger of ``kind`` (fake, paper, chain or revm).
 
     The chain backend deploys new contracts on the Anvil at ``chain_url``, starting after its
-    latest block so timestamps keep increasing across tests sharing one node.
+    latest block so timestamps keep increasing across tests sharing one node; revm deploys them
+    on a fresh in-process node through the same adapter.
     """
     admin, t0 = make_admin(label), T0
     if kind in ("fake", "paper"):
@@ -78,6 +79,11 @@ def open_world(kind: str, label: str, chain_url: str | None = None) -> Iterator[
         rpc = JsonRpc(chain_url)
         t0 = max(T0, int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16) + 10)
         ledger = ChainLedger(rpc, admin, POLICY, t0 + 1)
+    elif kind == "revm":
+        from products.ledger.chain import ChainLedger
+        from products.ledger.revm_rpc import RevmRpc
+
+        ledger = ChainLedger(RevmRpc(start_timestamp_s=t0), admin, POLICY, t0 + 1)
     else:
         raise ValueError(f"backend: {kind!r} must be one of {BACKENDS} (chain needs chain_url)")
     world = World(ledger, label, t0 + 10)

@@ -1,4 +1,4 @@
-"""One behaviour suite for every LedgerPort adapter: in-memory fake, paper ledger, Anvil chain."""
+"""One behaviour suite for every LedgerPort adapter: fake, paper ledger, Anvil chain, revm."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Random operation sequences on the real contracts and on the pure-Python reference model.
 
+The contracts run on Anvil and, through the same adapter, on the in-process revm node.
+
 Both must agree on every outcome (ok / decoded error / new id / payout), on every touched
 receivable, on every actor's cash and on each financier's outstanding and line after every step.
 Two financiers hold lines on the same core, anyone may try to set anyone's line, and the admin
@@ -38,8 +40,6 @@ from products.ledger.port import Status
 from products.ledger.testing import HOUR_S, POLICY, World, open_world, running_anvil
 from sim.kernel.calendar import DAY_S
 
-pytestmark = pytest.mark.chain
-
 
 def _mostly(valid: list[int], edge: list[int]) -> st.SearchStrategy[int]:
     """Valid values four times out of five, boundary values otherwise."""
@@ -63,10 +63,11 @@ class LedgerMachine(RuleBasedStateMachine):
     """Drives the chain world and a reference world with identical ops and timestamps."""
 
     url: str = ""
+    backend: str = "chain"
 
     @initialize()
     def open(self) -> None:
-        self._ctx = open_world("chain", "stateful", self.url)
+        self._ctx = open_world(self.backend, "stateful", self.url or None)
         self.chain = self._ctx.__enter__()
         self.ref = World(FakeLedger(self.chain.admin, POLICY), "stateful")
         self.ref.setup()
@@ -327,8 +328,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert chain.available_line(core, bank) == ref.available_line(core, bank)
 
 
-def _run(url: str, examples: int, steps: int) -> None:
-    LedgerMachine.url = url
+def _run(url: str, examples: int, steps: int, backend: str = "chain") -> None:
+    LedgerMachine.url, LedgerMachine.backend = url, backend
     test = LedgerMachine.TestCase
     test.settings = settings(
         max_examples=examples,
@@ -339,10 +340,21 @@ def _run(url: str, examples: int, steps: int) -> None:
     test("runTest").runTest()
 
 
+@pytest.mark.chain
 def test_chain_matches_reference_model(anvil_url: str) -> None:
     _run(anvil_url, examples=10, steps=40)
 
 
+def test_revm_matches_reference_model() -> None:
+    _run("", examples=10, steps=40, backend="revm")
+
+
 @pytest.mark.slow
+@pytest.mark.chain
 def test_chain_matches_reference_model_long(anvil_url: str) -> None:
     _run(anvil_url, examples=150, steps=60)
+
+
+@pytest.mark.slow
+def test_revm_matches_reference_model_long() -> None:
+    _run("", examples=150, steps=60, backend="revm")
