@@ -15,6 +15,7 @@ import datetime as dt
 
 import numpy as np
 
+from agents.merchant_credit.consent import ConsentShocks
 from agents.merchant_credit.desk import LendingDesk
 from agents.merchant_credit.events import BookState, MonthEnd, RunStart, TradingDay
 from agents.merchant_credit.merchants import MerchantPopulation
@@ -82,6 +83,8 @@ class MerchantCreditModel(TwinModel):
         self.book = RevolvingBook(population.size, cfg.ledger)
         self.desk = LendingDesk(cfg, mode, scorer, population, drivers, self.book, names, self.emit)
         self.behaviour_rng = seeds.generator("behaviour")
+        withdrawals = cfg.shocks.consent_withdrawal
+        self.consent = ConsentShocks(withdrawals, population.traits.consent, seeds)
         knows = seeds.generator("expectations").random(population.size)
         population.knows_outcome = knows < cfg.behaviour.knows_outcome_probability
         end_of_day = HOURS_PER_DAY - 1
@@ -127,6 +130,7 @@ class MerchantCreditModel(TwinModel):
                 failed=failed,
             )
         )
+        self.consent.update(day, desk)
         desk.rescore_if_due(day)
         wanting = pop.wants_credit(day, self.behaviour_rng.random(pop.size), desk.may_apply())
         would_pass = np.ones(wanting.size, dtype=bool)

@@ -298,6 +298,22 @@ class SectorShock(Shock):
     categories: tuple[str, ...] = Field(min_length=1)
 
 
+class ConsentWithdrawal(Shock):
+    """A share of the consenting merchants withdraws data-sharing consent for the window.
+
+    ``magnitude``: the share of consenting merchants who withdraw (0 < share <= 1; rounded to
+    whole merchants, at least one), drawn once per window from the case's seed tree. While
+    withdrawn, the data-driven bank sees what the traditional desk sees
+    (:mod:`agents.merchant_credit.consent`); the traditional mode never used the data.
+    """
+
+    @model_validator(mode="after")
+    def _share(self) -> Self:
+        if not 0 < self.magnitude <= 1:
+            raise ValueError(f"magnitude: {self.magnitude} must be a merchant share in (0, 1]")
+        return self
+
+
 class ShocksConfig(Frozen):
     """Exogenous shocks on sim days [start_day, end_day)."""
 
@@ -305,6 +321,9 @@ class ShocksConfig(Frozen):
     sector_downturn: tuple[SectorShock, ...] = ()
     rate_rise: tuple[Shock, ...] = Field(default=(), description="magnitude in bps per year")
     property_price: tuple[Shock, ...] = Field(default=(), description="relative index move")
+    consent_withdrawal: tuple[ConsentWithdrawal, ...] = Field(
+        default=(), description="magnitude = share of consenting merchants who withdraw"
+    )
 
 
 class MerchantCreditConfig(Frozen):
