@@ -31,9 +31,10 @@ from sim.sweep_design import Design, ParameterRange, sampled_points
 from sim.sweep_pool import WarmPool, execute
 
 log = logging.getLogger(__name__)
-#: Ledger adapter of case 1 in sweeps and sensitivity studies unless the sweep file says otherwise
-#: (None: the scenario's own).
-SWEEP_LEDGER: str | None = None
+#: Ledger adapter of case 1 in sweeps and sensitivity studies unless the sweep file sets
+#: ``supply_chain.ledger.adapter``: the in-process EVM (same bytecode as Anvil, no node to start,
+#: flat block cost), as issue 14 asks; ``yinqi run`` keeps the scenario's own (Anvil by default).
+SWEEP_LEDGER: str | None = "revm"
 LEDGER_KEY = "supply_chain.ledger.adapter"
 
 

@@ -109,6 +109,7 @@ def test_sweep_ledger_default_only_for_case_one_and_only_when_unset(tmp_path):
     assert {t.ledger for t in sweep.tasks} == {"fake"}
     assert all(f"{LEDGER_KEY}=fake" in t.overrides for t in sweep.tasks)
     assert {t.ledger for t in plan(load_spec(path), scenario, ledger=None).tasks} == {"anvil"}
+    assert {t.ledger for t in plan(load_spec(path), scenario).tasks} == {"revm"}  # the default
     chosen = (f"{LEDGER_KEY}=anvil",)
     assert default_overrides(scenario, chosen, "fake") == chosen
     as_point = write(tmp_path, f"grid:\n  {LEDGER_KEY}: [anvil, fake]\n", SUPPLY)
