@@ -6,14 +6,11 @@ import datetime as dt
 import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -36,6 +33,7 @@ class Claim:
     measured: float | None
     holds: bool | None
     note: str = ""
+    unit: str = ""
 
 
 class Recorder:
@@ -56,6 +54,8 @@ class Recorder:
         self.figures: list[tuple[str, str, Path]] = []
         self.provenance_data: dict[str, Any] = {}
         self.glossary: dict[tuple[str, str], str] = {}  # entries may be sim.cases Kpi (a str)
+        self.figure_kpis: dict[str, set[str]] = {}
+        self.markers: list[tuple[str, str, str, int, str]] = []
 
     def event(
         self,
@@ -102,12 +102,13 @@ class Recorder:
         measured: float | None,
         holds: bool | None,
         note: str = "",
+        unit: str = "",
     ) -> None:
-        """Put a claim of the article next to the measured value (claims are never tuned for)."""
+        """Put a claim of the article next to the measured value (claims are never tuned for);
+        ``measured`` is in ``unit``."""
         value = sio.jsonable(measured)
-        self.claims.append(
-            Claim(case, claim, target, value, None if holds is None else bool(holds), note)
-        )
+        verdict = None if holds is None else bool(holds)
+        self.claims.append(Claim(case, claim, target, value, verdict, note, unit))
 
     def define(self, case: str, definitions: Mapping[str, str]) -> None:
         """Say what each KPI of ``case`` means; the report's glossary lists them and links the
@@ -115,14 +116,23 @@ class Recorder:
         for kpi, meaning in definitions.items():
             self.glossary[(case, kpi)] = meaning
 
-    def figure(self, case: str, name: str, fig: Figure) -> Path:
-        """Save a matplotlib figure as PNG under ``figures/`` and list it in the report."""
+    def figure(self, case: str, name: str, fig: Figure, shows: Sequence[str] = ()) -> Path:
+        """Save a matplotlib figure as PNG under ``figures/`` and list it in the report.
+
+        Args:
+            shows: monthly KPIs this figure draws; the report's KPI-series figure leaves them out.
+        """
+        self.figure_kpis.setdefault(case, set()).update(shows)
         path = self.run_dir / "figures" / f"{case}-{name}.png"
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         sio.write_bytes(path, buffer.getvalue())
         self.figures.append((case, name, path))
         return path
+
+    def mark(self, case: str, kpi: str, mode: str, period: int, text: str) -> None:
+        """Annotate a dated event on ``kpi``'s monthly panel (e.g. why a month has no financing)."""
+        self.markers.append((case, kpi, mode, int(period), text))
 
     def provenance(self, key: str, value: Any) -> None:
         """Record provenance for ``manifest.json`` (contract bytecode hash, model hash, ...)."""

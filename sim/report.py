@@ -1,133 +1,183 @@
-"""``report.html``: per case, totals of each mode side by side, the claims table and figures."""
+"""``report.html``: the claims at a glance, then per case its KPIs in units, figures and glossary.
+
+Every number is stated in its glossary unit (:mod:`sim.report_units`), every change between the
+modes in one way (pp for shares and percentages, relative % otherwise, named in the cell).
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
-import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import pandas as pd
-
 from sim import io as sio
-from sim.recorder import Recorder
-
-MODE_STYLE = {"innovated": ("tab:blue", "-"), "traditional": ("tab:orange", "--")}
+from sim.cases import CASES
+from sim.cases.kpi_glossary import direction_text, label_of
+from sim.recorder import Claim, Recorder
+from sim.report_figures import Marker, kpi_series_figure, shock_windows, split_series
+from sim.report_units import change_sign, format_change, format_value, sig
 
 CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1150px;color:#222}
 table{border-collapse:collapse;margin:0.5rem 0 1.5rem}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:0.9rem}
 th{background:#f3f3f3} td.k,th.k{text-align:left}
 .ok{color:#176f2c;font-weight:600}.no{color:#a31515;font-weight:600}
+.good{color:#176f2c}.bad{color:#a31515}
 .failed{background:#fde8e8;border:1px solid #a31515;padding:0.5rem 1rem}
 img{max-width:100%;border:1px solid #eee;margin:0.5rem 0}
-code{background:#f6f6f6;padding:0 3px}
+code{background:#f6f6f6;padding:0 3px} .note{color:#555;font-size:0.85rem}
+summary{cursor:pointer;margin:0.5rem 0}
 """
-
-
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e3 else f"{value:,.0f}"
-    return html.escape(str(value))
-
-
-def kpi_series_figure(series: pd.DataFrame, case: str) -> plt.Figure | None:
-    """Small multiples of every monthly KPI of ``case``, one line per mode."""
-    frame = series[series["case"] == case]
-    names = list(dict.fromkeys(frame["kpi"]))
-    if not names:
-        return None
-    cols = 3
-    rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names, strict=False):
-        for mode, points in frame[frame["kpi"] == name].groupby("mode", sort=True):
-            color, style = MODE_STYLE.get(str(mode), ("tab:gray", ":"))
-            ax.plot(points["period"], points["value"], style, color=color, label=str(mode))
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("month", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(names) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"{case}: monthly KPIs, innovated vs traditional", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (2.6 * rows)))
-    return fig
+#: KPIs shown first in a case's table ("at a glance"); the rest fold away.
+HEADLINE: dict[str, tuple[str, ...]] = {
+    "supply_chain": (
+        "financing_cycle_hours_p50",
+        "financing_cost_annual_pct",
+        "financed_volume_cny",
+        "approval_rate",
+        "supplier_failures",
+        "production_disruption_days",
+        "bank_net_income_cny",
+    ),
+    "merchant_credit": (
+        "approval_rate",
+        "npl_ratio_mean",
+        "default_rate",
+        "seekers_obtained_share",
+        "credit_outstanding_cny",
+        "interest_income_net_cny",
+        "holdout_auc",
+    ),
+    "equipment_leasing": (
+        "utilisation",
+        "rental_income_cny",
+        "default_rate",
+        "net_income_cny",
+        "alert_recall",
+        "devices_lost",
+    ),
+}
+Glossary = dict[tuple[str, str], str]
 
 
 def _anchor(case: str, kpi: str) -> str:
     return html.escape(f"glossary-{case}-{kpi}")
 
 
-def _kpi_name(name: str, case: str, glossary: dict[tuple[str, str], str]) -> str:
-    if (case, name) in glossary:
-        return f'<a href="#{_anchor(case, name)}">{html.escape(name)}</a>'
-    return html.escape(name)
+def _kpi_name(name: str, case: str, glossary: Glossary) -> str:
+    entry = glossary.get((case, name))
+    if entry is None:
+        return html.escape(name)
+    return (
+        f'{html.escape(label_of(name, entry))} <a href="#{_anchor(case, name)}">'
+        f"{html.escape(name)}</a>"
+    )
 
 
-def _glossary(case: str, glossary: dict[tuple[str, str], str]) -> str:
+def _glossary(case: str, glossary: Glossary) -> str:
     rows = "".join(
         f'<tr id="{_anchor(c, kpi)}"><td class=k><code>{html.escape(kpi)}</code></td>'
-        f"<td class=k>{html.escape(meaning)}</td></tr>"
+        f"<td class=k>{html.escape(meaning)}</td>"
+        f"<td class=k>{html.escape(getattr(meaning, 'unit', ''))}</td>"
+        f"<td class=k>{html.escape(direction_text(getattr(meaning, 'good', '')))}</td></tr>"
         for (c, kpi), meaning in sorted(glossary.items())
         if c == case
     )
-    return f"<h3>Glossary</h3><table>{rows}</table>" if rows else ""
+    head = "<tr><th class=k>KPI</th><th class=k>definition</th><th class=k>unit</th>"
+    head += "<th class=k>good</th></tr>"
+    return (
+        f"<details><summary>Glossary of {html.escape(case)} KPIs</summary>"
+        f"<table>{head}{rows}</table></details>"
+        if rows
+        else ""
+    )
 
 
-def _totals_table(
-    totals: dict[str, Any], case: str, modes: list[str], glossary: dict[tuple[str, str], str]
-) -> str:
+def _change_cell(values: dict[str, Any], unit: str | None, good: str | None) -> str:
+    inn, trad = values.get("innovated"), values.get("traditional")
+    text = format_change(inn, trad, unit)
+    sign = change_sign(inn, trad)
+    cls = ""
+    if sign and good in ("higher", "lower"):
+        cls = " class=good" if (sign > 0) == (good == "higher") else " class=bad"
+    return f"<td{cls}>{html.escape(text)}</td>"
+
+
+def _rows(totals: dict[str, Any], case: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
     rows: dict[str, dict[str, Any]] = {}
-    columns = list(modes)
+    groups: list[str] = []
     for key, value in totals.items():
         prefix, group, name = key.split(".", 2) if key.count(".") >= 2 else (key, "", key)
         if prefix == case:
             rows.setdefault(name, {})[group] = value
-            if group not in columns:
-                columns.append(group)  # case-wide groups such as the scoring model's "model"
+            if group not in groups:
+                groups.append(group)
+    return rows, groups
+
+
+def _totals_table(totals: dict[str, Any], case: str, modes: list[str], glossary: Glossary) -> str:
+    rows, groups = _rows(totals, case)
     if not rows:
         return "<p>No totals recorded.</p>"
+    columns = [m for m in modes if m in groups] + [g for g in groups if g not in modes]
+    both = {"innovated", "traditional"} <= set(columns)
     head = "".join(f"<th>{html.escape(m)}</th>" for m in columns)
-    body = "".join(
-        f"<tr><td class=k>{_kpi_name(name, case, glossary)}</td>"
-        + "".join(f"<td>{_fmt(values.get(m))}</td>" for m in columns)
-        + "</tr>"
-        for name, values in rows.items()
-    )
-    return f"<table><tr><th class=k>KPI</th>{head}</tr>{body}</table>"
+    head += "<th>change (innovated vs traditional)</th>" if both else ""
+
+    def row(name: str) -> str:
+        entry = glossary.get((case, name))
+        unit, good = getattr(entry, "unit", None), getattr(entry, "good", None)
+        cells = "".join(f"<td>{format_value(rows[name].get(m), unit)}</td>" for m in columns)
+        change = _change_cell(rows[name], unit, good) if both else ""
+        return f"<tr><td class=k>{_kpi_name(name, case, glossary)}</td>{cells}{change}</tr>"
+
+    table_head = f"<tr><th class=k>KPI</th>{head}</tr>"
+    headline = [n for n in HEADLINE.get(case, ()) if n in rows]
+    rest = [n for n in rows if n not in headline]
+    parts = []
+    if headline:
+        parts.append(f"<table>{table_head}{''.join(row(n) for n in headline)}</table>")
+    if rest:
+        body = f"<table>{table_head}{''.join(row(n) for n in rest)}</table>"
+        title = f"All {len(rows)} KPIs" if headline else f"{len(rows)} KPIs"
+        parts.append(
+            body if not headline else f"<details><summary>{title}</summary>{body}</details>"
+        )
+    return "".join(parts)
 
 
-def _claims_table(claims: list[Any], title: str, with_case: bool = False) -> str:
+def claims_table(claims: list[Claim]) -> str:
+    """The one claims table: claim, target, measured value with its unit, verdict, how measured."""
     if not claims:
         return ""
     mark = {True: "<span class=ok>holds</span>", False: "<span class=no>does not hold</span>"}
-    body = ""
-    for c in claims:
-        case = f"<td class=k>{html.escape(c.case)}</td>" if with_case else ""
-        body += (
-            f"<tr>{case}<td class=k>{html.escape(c.claim)}</td><td>{html.escape(c.target)}</td>"
-            f"<td>{_fmt(c.measured)}</td><td>{mark.get(c.holds, '—')}</td>"
-            f"<td class=k>{html.escape(c.note)}</td></tr>"
-        )
-    case_head = "<th class=k>case</th>" if with_case else ""
-    return (
-        f"<h3>{html.escape(title)}</h3><table><tr>{case_head}<th class=k>claim</th><th>target</th>"
-        f"<th>measured</th><th>verdict</th><th class=k>note</th></tr>{body}</table>"
+    body = "".join(
+        f"<tr><td class=k>{html.escape(c.case)}</td><td class=k>{html.escape(c.claim)}</td>"
+        f"<td>{html.escape(c.target)}</td><td>{html.escape(_measured(c))}</td>"
+        f"<td>{mark.get(c.holds, '—') if c.holds is not None else '—'}</td>"
+        f"<td class='k note'>{html.escape(c.note)}</td></tr>"
+        for c in claims
     )
+    return (
+        "<h2>The source article's claims at a glance</h2>"
+        "<p class=note>Claims are hypotheses, never targets: each is measured on this run and "
+        "stated in the unit named in its row (a relative change is against the traditional "
+        "mode).</p><table><tr><th class=k>case</th><th class=k>claim</th><th>target</th>"
+        f"<th>measured</th><th>verdict</th><th class=k>how measured</th></tr>{body}</table>"
+    )
+
+
+def _measured(claim: Claim) -> str:
+    value = claim.measured
+    if value is None:
+        return "—"
+    number = sig(float(value))
+    if claim.unit.startswith(("% relative", "pp", "failures")):
+        number = ("+" if value > 0 else "") + number
+    return f"{number} {claim.unit}".strip()
 
 
 def _img(path: Path) -> str:
@@ -135,40 +185,63 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
+def _series_section(recorder: Recorder, manifest: dict[str, Any], case: str) -> str:
+    config = manifest["config"]
+    months = int(config.get("months", 10**6))
+    skip = sorted(recorder.figure_kpis.get(case, ()))
+    frame, constant = split_series(recorder.kpis_frame(), case, months, skip)
+    glossary = {k: v for (c, k), v in recorder.glossary.items() if c == case}
+    start = dt.date.fromisoformat(str(config["start"])[:10]) if "start" in config else None
+    windows = shock_windows(config.get(case, {}), start, months) if start else []
+    markers = [Marker(k, m, p, t) for c, k, m, p, t in recorder.markers if c == case]
+    fig = kpi_series_figure(frame, case, glossary, windows, markers)
+    parts = []
+    if fig is not None:
+        fig.suptitle(f"{case}: monthly KPIs, innovated vs traditional", fontsize=11)
+        parts.append(_img(recorder.figure(case, "kpi_series", fig)))
+    notes = [f"shaded: {w.label} (sim days → months)" for w in windows]
+    notes += [f"month {m.period} ({m.mode}): {m.text}" for m in markers]
+    if skip:
+        notes.append("drawn in the figures above, not repeated: " + ", ".join(skip))
+    if constant:
+        flat = ", ".join(
+            f"{name} = {format_value(v, getattr(glossary.get(name), 'unit', None))}"
+            for name, v in constant.items()
+        )
+        notes.append(f"constant over the run in every mode (not drawn): {flat}")
+    parts += [f"<p class=note>{html.escape(n)}</p>" for n in notes]
+    return "".join(parts)
+
+
 def write_report(run_dir: Path, recorder: Recorder, manifest: dict[str, Any]) -> Path:
     """Render the run into ``run_dir/report.html`` (self-contained: figures inlined)."""
     series = recorder.kpis_frame()
     modes = list(manifest["config"]["modes"])
-    cases = [c for c in manifest["config"] if c in {k.split(".")[0] for k in recorder.totals}]
-    cases += [c for c in dict.fromkeys(series["case"]) if c not in cases]
+    recorded = {k.split(".")[0] for k in recorder.totals} | set(series["case"])
+    cases = [c for c in CASES if c in recorded] + sorted(recorded - set(CASES))
     parts = [f"<h1>yinqi-twin run <code>{html.escape(manifest['run_id'])}</code></h1>"]
     if manifest.get("status") != "ok":
         parts.append(
             f"<div class=failed><b>Status: {html.escape(str(manifest.get('status')))}</b> — "
             f"{html.escape(str(manifest.get('error')))}. Results below are partial.</div>"
         )
+    wall = manifest.get("wall_time_s")
     parts.append(
         f"<p>Scenario <b>{html.escape(manifest['scenario'])}</b>, seed {manifest['seed']}, "
         f"config hash <code>{manifest['config_hash']}</code>, git "
         f"<code>{html.escape(str(manifest.get('git_sha')))}</code>, wall time "
-        f"{_fmt(manifest.get('wall_time_s'))} s.</p>"
+        f"{format_value(wall, None) if wall is not None else '—'} s.</p>"
     )
-    parts.append(
-        _claims_table(recorder.claims, "The source article's claims at a glance", with_case=True)
-    )
+    parts.append(claims_table(recorder.claims))
     for case in cases:
         parts.append(f"<h2>{html.escape(case)}</h2>")
         parts.append(_totals_table(recorder.totals, case, modes, recorder.glossary))
-        mine = [c for c in recorder.claims if c.case == case]
-        parts.append(_claims_table(mine, "Claims of the source article (hypotheses, not targets)"))
-        fig = kpi_series_figure(series, case)
-        if fig is not None:
-            recorder.figure(case, "kpi_series", fig)
-            plt.close(fig)
-        parts.extend(_img(path) for c, _, path in recorder.figures if c == case)
+        parts.extend(_img(path) for c, name, path in recorder.figures if c == case)
+        parts.append(_series_section(recorder, manifest, case))
         parts.append(_glossary(case, recorder.glossary))
     provenance = "".join(
-        f"<tr><td class=k>{html.escape(k)}</td><td class=k><code>{_fmt(v)}</code></td></tr>"
+        f"<tr><td class=k>{html.escape(k)}</td><td class=k><code>{html.escape(str(v))}</code>"
+        "</td></tr>"
         for k, v in sorted(manifest.get("provenance", {}).items())
     )
     if provenance:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from sim.cases.supply_chain.kpis import CASE, SupplyChainKpis
+from sim.kernel.calendar import HOURS_PER_DAY
 from sim.recorder import Recorder
+from sim.report_figures import Marker, draw_marker
+
+CREDIT_LINE_EXCEEDED = "ReceivableLedgerCreditLineExceeded"
 
 
 def record_claims(rec: Recorder, totals: dict[str, dict[str, Any]]) -> None:
@@ -28,11 +34,12 @@ def _cycle_claim(rec: Recorder, inn: dict[str, Any], trad: dict[str, Any]) -> No
     rec.claim(
         CASE,
         "financing cycle 7 days -> 2 hours",
-        "innovated p50 <= 2 h (traditional ≈ 168 h)",
+        "innovated median ≤ 2 hours (traditional ≈ 168 hours)",
         c_inn,
         None if c_inn is None else c_inn <= 2,
-        f"p50 traditional {_fmt(c_trad)} h -> innovated {_fmt(c_inn)} h; "
-        f"p90 {_fmt(p90_trad)} h -> {_fmt(p90_inn)} h",
+        f"median application-to-cash time, innovated; traditional {_fmt(c_trad)} h -> innovated "
+        f"{_fmt(c_inn)} h; 90th percentile {_fmt(p90_trad)} h -> {_fmt(p90_inn)} h",
+        unit="hours",
     )
 
 
@@ -42,13 +49,14 @@ def _cost_claim(rec: Recorder, inn: dict[str, Any], trad: dict[str, Any]) -> Non
     rec.claim(
         CASE,
         "supplier financing cost -30%",
-        "change <= -30%",
+        "≤ -30 % relative",
         change,
         None if change is None else change <= -30,
-        f"effective annual cost incl. fees traditional {_fmt(k_trad)}% -> innovated "
-        f"{_fmt(k_inn)}% (change in %); with the supplier's hassle "
-        f"{_fmt(trad.get('financing_cost_all_in_pct'))}% -> "
-        f"{_fmt(inn.get('financing_cost_all_in_pct'))}%",
+        f"relative change of the annual cost incl. fees: traditional {_fmt(k_trad)} % -> "
+        f"innovated {_fmt(k_inn)} % a year; with the supplier's hassle "
+        f"{_fmt(trad.get('financing_cost_all_in_pct'))} % -> "
+        f"{_fmt(inn.get('financing_cost_all_in_pct'))} %",
+        unit="% relative",
     )
 
 
@@ -60,11 +68,12 @@ def _stability_claim(rec: Recorder, inn: dict[str, Any], trad: dict[str, Any]) -
     rec.claim(
         CASE,
         "supply-chain stability up",
-        "fewer supplier failures and disruption days",
+        "fewer supplier failures and no more disruption days",
         f_inn - f_trad,
         f_inn < f_trad and d_inn <= d_trad,
-        f"failures traditional {f_trad} -> innovated {f_inn} (per supplier-year "
-        f"{rate_trad}% -> {rate_inn}%); disruption days {d_trad} -> {d_inn}",
+        f"supplier failures, innovated - traditional: {f_trad} -> {f_inn} (per supplier-year "
+        f"{rate_trad} % -> {rate_inn} %); production disruption {d_trad} -> {d_inn} days",
+        unit="failures vs traditional",
     )
 
 
@@ -79,26 +88,62 @@ def _fmt(value: float | None) -> str:
 
 
 def figures(rec: Recorder, kpis: dict[str, SupplyChainKpis]) -> None:
-    """Financed volume per month, cycle-time distribution, cumulative failures, by mode."""
-    fig = Figure(figsize=(13, 3.8))
+    """Financed volume per month, cycle-time distribution, cumulative failures, by mode; months
+    without any financing are marked with the ledger's reason."""
+    fig = Figure(figsize=(13, 4.2), layout="constrained")
     ax_volume, ax_cycle, ax_fail = fig.subplots(1, 3)
     for mode, mode_kpis in kpis.items():
         months = np.arange(mode_kpis.calendar.months)
-        ax_volume.plot(months, mode_kpis.monthly_volume_cny() / 1e6, marker="o", label=mode)
+        style = "--" if mode == "traditional" else "-"
+        ax_volume.plot(months, mode_kpis.monthly_volume_cny() / 1e6, style, marker="o", label=mode)
         cycles = mode_kpis.cycles()
         if len(cycles):
             bins = np.logspace(-2, 3, 40)
             ax_cycle.hist(np.clip(cycles, 0.01, 1000), bins=bins, alpha=0.6, label=mode)
         failures = np.cumsum([mode_kpis.failures_by_month[int(m)] for m in months])
-        ax_fail.step(months, failures, where="post", label=mode)
-    ax_volume.set(title="financed volume", xlabel="month", ylabel="million CNY")
+        ax_fail.step(months, failures, style, where="post", label=mode)
+        _mark_months_without_financing(rec, mode, mode_kpis)
+    for case, kpi, mode, month, text in rec.markers:
+        if case == CASE and kpi == "financed_volume_cny":
+            draw_marker(ax_volume, Marker(kpi, mode, month, text))
+    ax_volume.set(title="Financed volume per month", xlabel="month", ylabel="¥ million")
+    ax_volume.set_ylim(bottom=0)
     ax_cycle.set(
-        title="financing cycle (application → cash)",
-        xlabel="hours (log)",
+        title="Financing cycle (application to cash)",
+        xlabel="hours (log scale)",
         ylabel="financings",
         xscale="log",
     )
-    ax_fail.set(title="supplier failures (cumulative)", xlabel="month", ylabel="failures")
-    for ax in (ax_volume, ax_cycle, ax_fail):
-        ax.legend()
-    rec.figure(CASE, "modes", fig)
+    ax_fail.set(title="Supplier failures, cumulative", xlabel="month", ylabel="failures")
+    ax_fail.set_ylim(bottom=0)
+    for ax in (ax_volume, ax_fail):
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    handles, labels = ax_volume.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels))
+    rec.figure(CASE, "modes", fig, shows=("financed_volume_cny", "supplier_failures"))
+
+
+def _mark_months_without_financing(rec: Recorder, mode: str, kpis: SupplyChainKpis) -> None:
+    """A month with applications but no financing gets a marker naming the ledger's refusals
+    (e.g. the core's credit line exhausted: ReceivableLedgerCreditLineExceeded)."""
+    events = rec.events_frame()
+    events = events[(events["case"] == CASE) & (events["mode"] == mode)]
+    month_of = [kpis.calendar.month(int(t // HOURS_PER_DAY)) for t in events["t_hours"]]
+    events = events.assign(month=month_of)
+    applied = Counter(events.loc[events["kind"] == "financing_applied", "month"])
+    financed = {f.month for f in kpis.financings}
+    for month in sorted(m for m in applied if m not in financed):
+        reasons: Counter[str] = Counter()
+        refused = events[(events["kind"] == "tx_reverted") & (events["month"] == month)]
+        for detail in refused["detail"]:
+            fields = json.loads(detail) if detail else {}
+            if fields.get("op") == "finance":
+                reasons[str(fields.get("error"))] += 1
+        if reasons.get(CREDIT_LINE_EXCEEDED):
+            text = f"no financing: core credit line exhausted ({reasons[CREDIT_LINE_EXCEEDED]} refused)"
+        elif reasons:
+            text = "no financing: " + ", ".join(f"{n} x {e}" for e, n in reasons.most_common(2))
+        else:
+            text = f"no financing ({applied[month]} applications pending)"
+        rec.mark(CASE, "financed_volume_cny", mode, month, text)
