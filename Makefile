@@ -8,7 +8,8 @@ NODE_STAMP := node_modules/.installed
 SCENARIO ?= scenarios/baseline.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap mosquitto chromium clean bench bench-telemetry bench-ledger
+.PHONY: run test lint bootstrap mosquitto chromium clean bench bench-telemetry bench-ledger \
+	bench-sweep
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -63,6 +64,10 @@ bench-telemetry: bootstrap mosquitto
 
 bench-ledger: bootstrap
 	$(BIN)/python -m products.ledger.bench
+
+# Sweep parallel efficiency: 8 real-component runs on 1 vs 2 warm local workers (T1 / (2 · T2)).
+bench-sweep: bootstrap
+	$(BIN)/python -m sim.sweep_bench
 
 clean:
 	rm -rf $(VENV) node_modules build runs .pytest_cache .mypy_cache .ruff_cache
