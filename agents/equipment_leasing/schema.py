@@ -378,11 +378,14 @@ class DecompositionConfig(Frozen):
 
     ``enabled``: run it (two runs per channel: on from the traditional base, off from the
     innovated mode); ``adapter``: the telemetry adapter of those runs (``fake``: in-memory, the
-    same KPIs as the broker at a fraction of the time; ``same``: the innovated mode's).
+    same KPIs as the broker at a fraction of the time; ``same``: the innovated mode's);
+    ``workers``: processes the extra runs share (1: in the run's process; the runs are
+    independent, so the table is the same whatever the count).
     """
 
     enabled: bool = False
     adapter: Literal["fake", "same"] = "fake"
+    workers: int = Field(default=2, ge=1, le=64)
 
 
 class ModeConfig(Frozen):

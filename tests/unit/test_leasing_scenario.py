@@ -20,7 +20,13 @@ from sim.cases.equipment_leasing.decomposition import EFFECT_KPIS, Decomposition
 DEVICES = 40
 
 
-def scenario(modes: list[str], channels: dict[str, bool], decompose: bool = False) -> dict:
+def scenario(
+    modes: list[str],
+    channels: dict[str, bool],
+    decompose: bool = False,
+    workers: int = 2,
+    early_returns: bool = True,
+) -> dict:
     return {
         "name": "leasing-channels",
         "months": 12,
@@ -32,15 +38,17 @@ def scenario(modes: list[str], channels: dict[str, bool], decompose: bool = Fals
             "demand": {"sector_shocks": [{"start_day": 60, "end_day": 270, "magnitude": -0.4}]},
             "telemetry": {"adapter": "fake"},
             "channels": channels,
-            "decomposition": {"enabled": decompose},
+            "decomposition": {"enabled": decompose, "workers": workers},
+            "bank": {"early_return_offer": early_returns},
         },
     }
 
 
 @cache
-def totals(mode: str, off: str = "") -> dict[str, Any]:
+def totals(mode: str, off: str = "", early_returns: bool = True) -> dict[str, Any]:
     channels = {c: c != off for c in CHANNELS}
-    result = run_scenario(scenario([mode], channels), out=_tmp(), progress=False)
+    config = scenario([mode], channels, early_returns=early_returns)
+    result = run_scenario(config, out=_tmp(), progress=False)
     assert result.status == "ok"
     prefix = f"equipment_leasing.{mode}."
     return {k.removeprefix(prefix): v for k, v in result.kpis.items() if k.startswith(prefix)}
@@ -58,7 +66,9 @@ def test_switching_the_price_response_off_changes_hours_and_rent() -> None:
 
 
 def test_switching_the_lock_off_removes_locks_and_more_lessees_stop_paying() -> None:
-    full, no_lock = totals("innovated"), totals("innovated", "remote_lock")
+    # without early returns: lessees that could hand an idle machine back never get to arrears
+    full = totals("innovated", early_returns=False)
+    no_lock = totals("innovated", "remote_lock", early_returns=False)
     assert full["remote_locks"] > 0 and no_lock["remote_locks"] == 0
     assert no_lock["repayment_stops"] > full["repayment_stops"]
 
@@ -67,6 +77,14 @@ def test_switching_redeployment_off_stops_the_dealer_calls_and_lowers_fleet_hour
     full, none = totals("innovated"), totals("innovated", "redeployment")
     assert full["calls"] > 0 and none["calls"] == 0
     assert full["fleet_utilisation"] > none["fleet_utilisation"]
+    assert full["early_returns"] > 0 and none["early_returns"] == 0
+
+
+def test_early_returns_keep_lessees_of_idle_machines_out_of_default_in_a_slump() -> None:
+    full, kept = totals("innovated"), totals("innovated", early_returns=False)
+    assert full["early_returns"] > 0 and kept["early_returns"] == 0
+    assert full["leases"] > kept["leases"]  # returned machines go to new lessees
+    assert full["defaults"] < kept["defaults"]
 
 
 def test_switching_monitoring_off_brings_the_inspectors_back() -> None:
@@ -126,3 +144,18 @@ def test_the_run_reports_a_decomposition_that_adds_up() -> None:
         ones = sum(k[f"equipment_leasing.on_{c}.{kpi}"] for c in CHANNELS)
         assert ones + k[f"equipment_leasing.interaction.{kpi}"] == pytest.approx(total)
     assert any("channel_decomposition" in str(f) for f in result.run_dir.rglob("*.png"))
+
+
+def test_the_decomposition_is_the_same_in_the_run_process_and_on_forked_workers() -> None:
+    tables = []
+    for workers in (1, 2):
+        result = run_scenario(
+            scenario(["innovated", "traditional"], {}, decompose=True, workers=workers),
+            out=_tmp(),
+            progress=False,
+        )
+        tables.append(
+            {k: v for k, v in result.kpis.items() if k.split(".")[1].startswith(("on_", "off_"))}
+        )
+    assert len(tables[0]) == 2 * len(CHANNELS) * len(EFFECT_KPIS)
+    assert tables[0] == tables[1]

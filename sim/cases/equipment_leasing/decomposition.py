@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -76,14 +78,36 @@ class Decomposition:
 
 
 def decompose(ctx: CaseContext, devices: DeviceTraits, base: Totals, full: Totals) -> Decomposition:
-    """Run the channel switches (two innovated runs per channel) around ``base`` and ``full``."""
+    """Run the channel switches (two innovated runs per channel) around ``base`` and ``full``,
+    on ``decomposition.workers`` processes (forked, so they share the run's state as it is)."""
     cfg: EquipmentLeasingConfig = ctx.case
-    only, without = {}, {}
-    for c in CHANNELS:
-        only[c] = run_quiet(ctx, with_channels(cfg, {c}), "innovated", devices).totals
-        rest = set(CHANNELS) - {c}
-        without[c] = run_quiet(ctx, with_channels(cfg, rest), "innovated", devices).totals
+    jobs = [(c, with_channels(cfg, {c})) for c in CHANNELS]
+    jobs += [(c, with_channels(cfg, set(CHANNELS) - {c})) for c in CHANNELS]
+    workers = min(cfg.decomposition.workers, len(jobs))
+    if workers > 1 and "fork" in get_all_start_methods():
+        global _FORKED_CTX
+        _FORKED_CTX = ctx, devices
+        try:
+            with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                totals = list(pool.map(_innovated_totals, [job for _, job in jobs]))
+        finally:
+            _FORKED_CTX = None
+    else:
+        totals = [run_quiet(ctx, job, "innovated", devices).totals for _, job in jobs]
+    n = len(CHANNELS)
+    only = {c: t for (c, _), t in zip(jobs[:n], totals[:n], strict=True)}
+    without = {c: t for (c, _), t in zip(jobs[n:], totals[n:], strict=True)}
     return Decomposition(base=base, full=full, only=only, without=without)
+
+
+#: The run's context in a forked decomposition worker (set in the parent just before the fork).
+_FORKED_CTX: tuple[CaseContext, DeviceTraits] | None = None
+
+
+def _innovated_totals(cfg: EquipmentLeasingConfig) -> dict[str, float]:
+    assert _FORKED_CTX is not None, "a decomposition worker runs in a forked pool only"
+    ctx, devices = _FORKED_CTX
+    return dict(run_quiet(ctx, cfg, "innovated", devices).totals)
 
 
 def record_decomposition(rec: Recorder, dec: Decomposition) -> None:

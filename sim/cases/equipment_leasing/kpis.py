@@ -20,6 +20,8 @@ from agents.equipment_leasing.events import (
     Application,
     Call,
     Default,
+    EarlyReturn,
+    MachineSold,
     MonthEnd,
     NewLease,
     RemoteLock,
@@ -160,7 +162,46 @@ GLOSSARY: dict[str, Kpi] = {
         "calls, repossession costs and site inspections (CNY)", "CNY", "lower", "lessor's costs"
     ),
     "net_income_cny": Kpi(
-        "rental_income_cny - bank_costs_cny - credit_losses_cny", "CNY", "higher", "net income"
+        "rental_income_cny + early_return_fees_cny - bank_costs_cny - credit_losses_cny "
+        "- early_return_losses_cny",
+        "CNY",
+        "higher",
+        "net income",
+    ),
+    "early_returns": Kpi(
+        "leases ended early by a lessee that took the lessor's early-return offer for its idle "
+        "machine (no dealer job found; its margin at the hours it expects no longer covered "
+        "the rent); the machine goes to the yard for another customer",
+        "count",
+        "neutral",
+        "early returns",
+    ),
+    "early_return_fees_cny": Kpi(
+        "early-return fees paid by the lessees that handed their machine back (CNY)",
+        "CNY",
+        "higher",
+        "early-return fees",
+    ),
+    "early_return_losses_cny": Kpi(
+        "over the early returns: outstanding financed principal not covered by the machine's net "
+        "used-equipment value and the fee (CNY)",
+        "CNY",
+        "lower",
+        "early-return losses",
+    ),
+    "machines_sold": Kpi(
+        "machines sold after bank.yard_max_days in the yard without a lessee (the slot stays "
+        "empty; fleet_utilisation no longer counts it)",
+        "count",
+        "lower",
+        "machines sold",
+    ),
+    "sale_proceeds_cny": Kpi(
+        "net used-equipment value of the machines sold (the value the lessor marked them at "
+        "when they came back, so no gain or loss on the sale) (CNY)",
+        "CNY",
+        "neutral",
+        "sale proceeds",
     ),
     "repayment_stops": Kpi(
         "monthly choices of lessees in difficulty to stop paying",
@@ -312,6 +353,8 @@ class LeasingKpis:
         bus.subscribe(self._application, Application)
         bus.subscribe(self._repossession, Repossession)
         bus.subscribe(lambda e: self.counts.update(("new_leases",)), NewLease)
+        bus.subscribe(self._early_return, EarlyReturn)
+        bus.subscribe(self._sold, MachineSold)
         bus.subscribe(self._month_end, MonthEnd)
 
     def _alert(self, e: AlertSeen) -> None:
@@ -353,6 +396,16 @@ class LeasingKpis:
         self.money["repossession_costs_cny"] += e.cost_cny
         self.counts["repossessions" if e.located else "devices_lost"] += 1
 
+    def _early_return(self, e: EarlyReturn) -> None:
+        self.counts["early_returns"] += 1
+        self.money["early_return_fees_cny"] += e.amount
+        shortfall = e.exposure_cny - e.machine_value_cny - e.amount
+        self.money["early_return_losses_cny"] += max(shortfall, 0.0)
+
+    def _sold(self, e: MachineSold) -> None:
+        self.counts["machines_sold"] += 1
+        self.money["sale_proceeds_cny"] += e.amount
+
     def _month_end(self, m: MonthEnd) -> None:
         """Record the month that just ended."""
         values = {
@@ -385,6 +438,7 @@ class LeasingKpis:
         leases = n + self.counts["new_leases"]
         bank_costs = self._bank_costs(stats)
         credit_losses = exposure - recovered
+        fees, return_losses = money["early_return_fees_cny"], money["early_return_losses_cny"]
         totals: dict[str, float] = {
             "utilisation": s["productive_hours"] / max(s["leased_available_hours"], 1.0),
             "fleet_utilisation": s["productive_hours"] / max(s["available_hours"], 1.0),
@@ -403,7 +457,14 @@ class LeasingKpis:
             "recovery_rate": recovered / exposure if exposure else nan,
             "credit_losses_cny": credit_losses,
             "bank_costs_cny": bank_costs,
-            "net_income_cny": s["rental_income_cny"] - bank_costs - credit_losses,
+            "net_income_cny": (
+                s["rental_income_cny"] + fees - bank_costs - credit_losses - return_losses
+            ),
+            "early_returns": self.counts["early_returns"],
+            "early_return_fees_cny": fees,
+            "early_return_losses_cny": return_losses,
+            "machines_sold": self.counts["machines_sold"],
+            "sale_proceeds_cny": money["sale_proceeds_cny"],
             "applications": self.counts["applications"],
             "approvals": self.counts["approvals"],
             "no_take_up": self.counts["no_take_up"],
