@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim.commands import discover
 from sim.kernel.errors import ComponentError, ScenarioError, SimError, Terminated
+from sim.report_units import format_value
 
 log = logging.getLogger("yinqi")
 
@@ -61,12 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="run a scenario into runs/<id>/")
     _scenario_args(run)
-    run.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run dirs")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs"),
+        help="parent folder of run dirs (default: runs/ in the current directory)",
+    )
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    run.add_argument(
+        "--keep-chain", action="store_true", help="leave the run's Anvil up and print its URL"
+    )
 
     runs = sub.add_parser("runs", parents=[common], help="list run directories and their status")
     runs.add_argument(
-        "paths", type=Path, nargs="*", default=[Path("runs")], help="run dirs or folders of runs"
+        "paths",
+        type=Path,
+        nargs="*",
+        default=[Path("runs")],
+        help="run dirs or folders of runs (default: runs/ in the current directory)",
     )
 
     score = sub.add_parser("score", help="scoring-model tools")
@@ -77,14 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--features", help="comma-separated feature columns (default: all others)")
     train.add_argument(
         "--estimator",
-        default="hist_gradient_boosting",
-        help="random_forest | hist_gradient_boosting | logistic_regression",
+        default="random_forest",
+        help="random_forest | hist_gradient_boosting | logistic_regression (default: "
+        "random_forest, as merchant_credit.scoring.estimator in the scenarios)",
     )
-    train.add_argument("--out", type=Path, default=Path("models"), help="folder for the model")
-    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument(
+        "--out", type=Path, default=Path("models"), help="folder for the model (default: models/)"
+    )
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     sweep = sub.add_parser("sweep", parents=[common], help="parameter sweep × Monte Carlo seeds")
     sweep.add_argument("file", type=Path, help="sweep YAML (scenario, seeds, grid/zip)")
-    sweep.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<file stem>)")
+    sweep.add_argument(
+        "--out", type=Path, help="output folder (default: runs/sweep-<file stem> in the cwd)"
+    )
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     for command in discover():
@@ -125,10 +143,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides=args.overrides,
         out=args.out,
         progress=not args.no_progress,
+        keep_chain=args.keep_chain,
     )
     wall = result.manifest.get("wall_time_s")
-    print(f"run {result.status} in {wall} s: {result.run_dir}")
+    print(f"run {result.status} in {format_value(wall, None)} s: {result.run_dir}")
     print(f"report: {result.report_path}")
+    for key, url in result.manifest.get("provenance", {}).items():
+        if key.endswith(".chain_url"):
+            print(f"chain kept: {key.removesuffix('.chain_url')} at {url} (JSON-RPC)")
     return 0
 
 
@@ -151,7 +173,8 @@ def _cmd_score_train(args: argparse.Namespace) -> int:
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     report = train_from_csv(args.data, args.target, features, args.out, args.estimator, args.seed)
     for key, value in report.items():
-        print(f"{key}: {value}")
+        shown = format_value(value, None) if isinstance(value, float) else value
+        print(f"{key}: {shown}")
     return 0
 
 
