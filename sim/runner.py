@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from products.ledger.anvil import keeping_anvil
 from sim import io as sio
 from sim.cases import CaseContext, runner_for
 from sim.config import ScenarioConfig, load_scenario
@@ -285,6 +286,7 @@ def run_scenario(
     out: str | Path = "runs",
     progress: bool = True,
     run_name: str | None = None,
+    keep_chain: bool = False,
 ) -> RunResult:
     """Run every configured case of a scenario in every mode and write the run directory.
 
@@ -298,6 +300,8 @@ def run_scenario(
         progress: show progress bars (on a TTY).
         run_name: a fixed run directory name under ``out`` (replaced if present) instead of
             ``<scenario>-<utc>-<seed>``; sweeps use it to recognise finished runs.
+        keep_chain: leave the run's Anvil nodes running after it (their URLs go to the
+            manifest's provenance as ``<case>.<mode>.chain_url``).
 
     Returns:
         The run's result. On failure the run directory keeps partial results with status
@@ -310,8 +314,9 @@ def run_scenario(
     run = _Run(config, _new_run_dir(Path(out), config, run_name))
     log.info("run %s → %s", config.name, run.run_dir)
     try:
-        for case in config.cases():
-            run.run_case(case, progress)
+        with keeping_anvil(keep_chain):
+            for case in config.cases():
+                run.run_case(case, progress)
         return run.finish()
     except BaseException as exc:
         reason = (

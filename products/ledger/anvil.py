@@ -3,7 +3,9 @@
 Finds the pinned binary (``ANVIL_PATH``, then ``PATH``, then ``node_modules``), starts it on a free
 loopback port with the measured flags, waits on a JSON-RPC readiness probe, turns a crash into a
 :class:`~sim.kernel.errors.ChainError` carrying Anvil's stderr, and always stops the process
-(context manager, ``atexit`` and — on Linux — a parent-death signal for hard kills).
+(context manager, ``atexit`` and — on Linux — a parent-death signal for hard kills) unless it was
+started detached: inside :func:`keeping_anvil` (``yinqi run --keep-chain``) the run's node
+outlives the run, in its own session, for the user to inspect over JSON-RPC.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 
@@ -40,6 +44,22 @@ FLAGS = (
     "--silent",
 )
 READY_TIMEOUT_S = 30.0
+_KEEP_ANVIL: ContextVar[bool] = ContextVar("keep_anvil", default=False)
+
+
+@contextlib.contextmanager
+def keeping_anvil(keep: bool = True) -> Iterator[None]:
+    """Within this block, nodes started for a run are left running after it (``--keep-chain``)."""
+    token = _KEEP_ANVIL.set(keep)
+    try:
+        yield
+    finally:
+        _KEEP_ANVIL.reset(token)
+
+
+def anvil_kept() -> bool:
+    """Whether nodes started now are to outlive their run (see :func:`keeping_anvil`)."""
+    return _KEEP_ANVIL.get()
 
 
 def find_anvil() -> str:
@@ -70,17 +90,29 @@ class Anvil:
         start_timestamp_s: genesis block timestamp (unix seconds of sim hour 0).
         binary: Anvil executable; default :func:`find_anvil`.
         extra_args: further command-line flags.
+        detach: start in a session of its own that survives this process (no parent-death
+            signal, no ``atexit`` stop); :meth:`stop` still stops it.
     """
 
     def __init__(
-        self, start_timestamp_s: int, binary: str | None = None, extra_args: tuple[str, ...] = ()
+        self,
+        start_timestamp_s: int,
+        binary: str | None = None,
+        extra_args: tuple[str, ...] = (),
+        detach: bool = False,
     ) -> None:
         self.start_timestamp_s = start_timestamp_s
         self.binary = binary or find_anvil()
         self.extra_args = extra_args
+        self.detach = detach
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+
+    @property
+    def pid(self) -> int | None:
+        """Process id while running."""
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def url(self) -> str:
@@ -92,11 +124,17 @@ class Anvil:
         self.port = free_port()
         args = [self.binary, "--host", "127.0.0.1", "--port", str(self.port), *FLAGS]
         args += ["--timestamp", str(self.start_timestamp_s), *self.extra_args]
-        preexec = _die_with_parent if sys.platform.startswith("linux") else None
+        linux = sys.platform.startswith("linux")
+        preexec = _die_with_parent if linux and not self.detach else None
         self._proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=self._stderr, preexec_fn=preexec
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            preexec_fn=preexec,
+            start_new_session=self.detach,
         )
-        atexit.register(self.stop)
+        if not self.detach:
+            atexit.register(self.stop)
         self._wait_ready()
         log.info("anvil %s ready on %s", self.binary, self.url)
         return self

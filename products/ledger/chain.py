@@ -19,7 +19,7 @@ from eth_abi import encode
 
 from contracts import load_artifact
 from products.ledger.abi import Codec
-from products.ledger.anvil import Anvil
+from products.ledger.anvil import Anvil, anvil_kept
 from products.ledger.calls import OpEncoder, gas_limit
 from products.ledger.cash import ZERO
 from products.ledger.ops import LedgerOp, Policy
@@ -306,11 +306,24 @@ class ChainLedger:
 
 @contextmanager
 def chain_ledger(admin: str, policy: Policy, start_timestamp_s: int) -> Iterator[ChainLedger]:
-    """Start an Anvil at ``start_timestamp_s``, deploy the contracts, yield the ledger; stop it."""
-    with Anvil(start_timestamp_s) as anvil:
+    """Start an Anvil at ``start_timestamp_s``, deploy the contracts, yield the ledger; stop it.
+
+    Inside :func:`~products.ledger.anvil.keeping_anvil` a block that ends normally leaves the
+    node running, detached, and logs its URL; an error or an interrupt still stops it.
+    """
+    keep = anvil_kept()
+    anvil = Anvil(start_timestamp_s, detach=keep).start()
+    finished = False
+    try:
         rpc = JsonRpc(anvil.url, on_transport_error=anvil.check_alive)
         ledger = ChainLedger(rpc, admin, policy, start_timestamp_s + 1)
         try:
             yield ledger
+            finished = True
         finally:
             ledger.close()
+    finally:
+        if keep and finished:
+            log.warning("anvil left running at %s (pid %s)", anvil.url, anvil.pid)
+        else:
+            anvil.stop()

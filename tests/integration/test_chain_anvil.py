@@ -9,7 +9,7 @@ import pytest
 
 from products.ledger import Accept
 from products.ledger import chain as chain_module
-from products.ledger.anvil import Anvil, find_anvil
+from products.ledger.anvil import Anvil, anvil_kept, find_anvil, keeping_anvil
 from products.ledger.chain import ChainLedger, chain_ledger
 from products.ledger.rpc import JsonRpc
 from products.ledger.testing import POLICY, T0, World, make_admin
@@ -93,3 +93,35 @@ def test_interrupt_inside_a_run_stops_anvil() -> None:
         raise KeyboardInterrupt
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_keep_chain_leaves_a_finished_runs_node_up_and_answering() -> None:
+    with keeping_anvil(), chain_ledger(make_admin("keep"), POLICY, T0) as ledger:
+        pid = _anvil_pid(ledger)
+        url, ledger_address = ledger.rpc.url, ledger.ledger_address
+    try:
+        rpc = JsonRpc(url)
+        assert int(rpc.call("eth_blockNumber"), 16) == 2  # the two deployments
+        assert rpc.call("eth_getCode", [ledger_address, "latest"]) not in ("0x", None)
+        assert os.getsid(pid) == pid  # its own session: it outlives the run's process
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    assert not anvil_kept()
+
+
+def test_keep_chain_still_stops_the_node_of_a_failed_run() -> None:
+    pid = -1
+    admin = make_admin("keep-fail")
+    with pytest.raises(RuntimeError), keeping_anvil(), chain_ledger(admin, POLICY, T0) as ledger:
+        pid = _anvil_pid(ledger)
+        raise RuntimeError("the run failed")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_run_parser_has_keep_chain() -> None:
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["run", "scenarios/supply_chain.yaml", "--keep-chain"])
+    assert args.keep_chain is True

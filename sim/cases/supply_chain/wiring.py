@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from agents.supply_chain import CreditDesk, Population, SupplyChainConfig, SupplyChainModel
 from products.ledger import FakeLedger, LedgerPort, PaperLedger, derive_address
+from products.ledger.anvil import anvil_kept
 from products.ledger.chain import ChainLedger, chain_ledger
 from products.ledger.paper import FRAUD_CATEGORIES
 from products.ledger.revm_rpc import revm_ledger
@@ -48,6 +49,9 @@ def _ledger(ctx: CaseContext, mode: str, desk: CreditDesk) -> Iterator[LedgerPor
         start_s = int(ctx.config.start_datetime.timestamp())
         chain = revm_ledger if cfg.ledger.adapter == "revm" else chain_ledger
         with chain(admin, policy, start_s) as ledger:
+            if anvil_kept() and cfg.ledger.adapter == "anvil":
+                ctx.recorder.provenance(f"{CASE}.{mode}.chain_url", ledger.rpc.url)
+                ctx.recorder.provenance(f"{CASE}.{mode}.ledger_address", ledger.ledger_address)
             yield ledger
 
 
