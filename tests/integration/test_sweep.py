@@ -63,8 +63,11 @@ def comparable(frame):
 
 
 @pytest.mark.model
-def test_same_table_whatever_workers_and_backend(tmp_path, capsys):
+def test_same_table_whatever_workers_and_backend(tmp_path, capsys, monkeypatch):
     from distributed import LocalCluster
+
+    # run keys include the code version; other commits landing during the test must not change it
+    monkeypatch.setattr("sim.sweep._git_sha", lambda: "test-version")
 
     path = sweep_file(tmp_path)
     out = tmp_path / "two"
@@ -108,3 +111,31 @@ def test_a_failed_run_is_a_row_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert "ChainError: ANVIL_PATH=" in frame["error"].iloc[0]
     assert frame["ledger"].tolist() == ["anvil", "revm"]
     assert frame["supply_chain.innovated.applications"].notna().iloc[1]
+
+
+def test_sensitivity_command_on_the_twin(tmp_path, capsys):
+    (tmp_path / "sc.yaml").write_text(
+        "name: sc\nmonths: 1\nsupply_chain: {population: {tier1_count: 5, tier2_count: 5}, "
+        "adversaries: {count: 0}}\n"
+    )
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        "scenario: sc.yaml\nseeds: [3]\nmethod: morris\nsamples: 2\n"
+        "overrides: [supply_chain.ledger.adapter=fake]\n"
+        "parameters:\n  supply_chain.bank.pricing.funding_rate_bps: {low: 150, high: 450, integer: true}\n"
+        "  supply_chain.core.term_days_mean: {low: 60, high: 120}\n"
+        "kpis: [supply_chain.innovated.programme_rate_bps_mean]\n"
+    )
+    assert cli.main(["sensitivity", str(study), "--plan"]) == 0
+    assert "morris: 2 parameters, 6 points × 1 seeds = 6 runs" in capsys.readouterr().out
+    out = tmp_path / "out"
+    assert cli.main(["sensitivity", str(study), "--out", str(out), "--workers", "2", "-q"]) == 0
+    table = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
+    # the programme rate is funding + risk + capital + cost: the funding rate must move it
+    assert table.loc["supply_chain.bank.pricing.funding_rate_bps", "mu_star"] > 0
+    assert (out / "figures" / "morris_supply_chain.innovated.programme_rate_bps_mean.png").is_file()
+    runs = pd.read_parquet(out / "sweep.parquet")
+    assert len(runs) == 6 and set(runs["ledger"]) == {"fake"}
+    study.write_text(study.read_text().replace("samples: 2", "samples: 2\nlevels: 3"))
+    assert cli.main(["sensitivity", str(study), "--out", str(out)]) == 2
+    assert "levels: 3 must be even" in capsys.readouterr().err
