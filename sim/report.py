@@ -130,7 +130,9 @@ def _totals_table(totals: dict[str, Any], case: str, modes: list[str], glossary:
     def row(name: str) -> str:
         entry = glossary.get((case, name))
         unit, good = getattr(entry, "unit", None), getattr(entry, "good", None)
-        cells = "".join(f"<td>{format_value(rows[name].get(m), unit)}</td>" for m in columns)
+        numbers = [abs(v) for v in rows[name].values() if isinstance(v, int | float)]
+        ref = max(numbers, default=0.0)
+        cells = "".join(f"<td>{format_value(rows[name].get(m), unit, ref)}</td>" for m in columns)
         change = _change_cell(rows[name], unit, good) if both else ""
         return f"<tr><td class=k>{_kpi_name(name, case, glossary)}</td>{cells}{change}</tr>"
 

@@ -23,7 +23,8 @@ from sim.kernel.calendar import Calendar
 from sim.report_units import AXIS
 
 MODE_STYLE = {"innovated": ("tab:blue", "-"), "traditional": ("tab:orange", "--")}
-SHOCK_COLOUR = "#f2c14e"
+#: Light fills of successive shock windows (a window's colour is the same in every panel).
+SHOCK_COLOURS = ("#f2c14e", "#9ecae1", "#c7e9c0", "#fdae6b", "#dadaeb", "#fcbba1")
 COLUMNS = 3
 
 
@@ -57,7 +58,7 @@ def shock_windows(case_config: Any, start: dt.date, months: int) -> list[Window]
     for path, shock in _shocks(case_config, ()):
         if shock["start_day"] >= calendar.days:
             continue
-        label = f"{'.'.join(path)} {shock['magnitude']:+g}"
+        label = f"{path[-1] if path else 'shock'} {shock['magnitude']:+g}"
         windows.append(
             Window(
                 _month_position(calendar, shock["start_day"]),
@@ -136,10 +137,24 @@ def kpi_series_figure(
         for mode, (colour, style) in MODE_STYLE.items()
         if mode in set(frame["mode"])
     ]
-    if windows:
-        handles.append(Patch(color=SHOCK_COLOUR, alpha=0.35, label="shock window"))
-    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=9)
+    handles += window_handles(windows)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize=9)
     return fig
+
+
+def shade_windows(ax: Any, windows: Sequence[Window]) -> None:
+    """Shade each window on ``ax`` in its own colour (see :func:`window_handles`)."""
+    for k, window in enumerate(windows):
+        colour = SHOCK_COLOURS[k % len(SHOCK_COLOURS)]
+        ax.axvspan(window.start, window.end, color=colour, alpha=0.35, lw=0)
+
+
+def window_handles(windows: Sequence[Window]) -> list[Patch]:
+    """Legend entries naming each shaded window."""
+    return [
+        Patch(color=SHOCK_COLOURS[k % len(SHOCK_COLOURS)], alpha=0.35, label=f"shock: {w.label}")
+        for k, w in enumerate(windows)
+    ]
 
 
 def _panel(ax: Any, points: pd.DataFrame, name: str, entry: str | None, windows: Any) -> None:
@@ -149,8 +164,7 @@ def _panel(ax: Any, points: pd.DataFrame, name: str, entry: str | None, windows:
         colour, style = MODE_STYLE.get(str(mode), ("tab:gray", ":"))
         ordered = mode_points.sort_values("period")
         ax.plot(ordered["period"], ordered["value"] * factor, style, color=colour, marker=".")
-    for window in windows:
-        ax.axvspan(window.start, window.end, color=SHOCK_COLOUR, alpha=0.35, lw=0)
+    shade_windows(ax, windows)
     ax.set_title(label_of(name, entry), fontsize=9)
     ax.set_ylabel(axis_label, fontsize=8)
     ax.set_xlabel("month", fontsize=8)
@@ -172,6 +186,7 @@ def draw_marker(ax: Any, marker: Marker) -> None:
         xy=(marker.period, 0.97),
         xycoords=("data", "axes fraction"),
         fontsize=7,
+        rotation=90,
         ha="center",
         va="top",
         color=colour,

@@ -52,8 +52,13 @@ def signed(value: float, digits: int = 3) -> str:
     return ("+" if value > 0 else "") + sig(value, digits)
 
 
-def format_value(value: Any, unit: str | None) -> str:
-    """A value in its unit: ``1.23 %``, ``¥ 4.56 M``, ``12.3 h``, ``1,234``; ``—`` if missing."""
+def format_value(value: Any, unit: str | None, ref: float | None = None) -> str:
+    """A value in its unit: ``1.23 %``, ``¥ 4.56 M``, ``12.3 h``, ``1,234``; ``—`` if missing.
+
+    Args:
+        ref: the largest magnitude of the values shown beside this one (a table row), so money
+            in one row is all in ¥ M or all in ¥.
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if missing(value):
@@ -66,7 +71,7 @@ def format_value(value: Any, unit: str | None) -> str:
     if unit == "per year":
         return f"{sig(v * 100)} % /yr"
     if unit == "CNY":
-        return f"¥ {sig(v / 1e6)} M" if abs(v) >= 1e5 else f"¥ {v:,.0f}"
+        return f"¥ {sig(v / 1e6)} M" if max(abs(v), ref or 0.0) >= 1e5 else f"¥ {v:,.0f}"
     if unit == "hours":
         return f"{sig(v)} h"
     if unit == "days":

@@ -11,11 +11,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.cases.supply_chain.kpis import CASE, SupplyChainKpis
-from sim.kernel.calendar import HOURS_PER_DAY
+from sim.kernel.calendar import FEN, HOURS_PER_DAY
 from sim.recorder import Recorder
 from sim.report_figures import Marker, draw_marker
 
 CREDIT_LINE_EXCEEDED = "ReceivableLedgerCreditLineExceeded"
+#: Exposure at a month's review, as a share of the run's peak, read as "the line is used up".
+NEAR_PEAK = 0.75
 
 
 def record_claims(rec: Recorder, totals: dict[str, dict[str, Any]]) -> None:
@@ -125,25 +127,36 @@ def figures(rec: Recorder, kpis: dict[str, SupplyChainKpis]) -> None:
 
 
 def _mark_months_without_financing(rec: Recorder, mode: str, kpis: SupplyChainKpis) -> None:
-    """A month with applications but no financing gets a marker naming the ledger's refusals
-    (e.g. the core's credit line exhausted: ReceivableLedgerCreditLineExceeded)."""
+    """A month without any financing, after the first financing, gets a marker with its reason:
+    the ledger's refusals if suppliers applied (e.g. ReceivableLedgerCreditLineExceeded), else
+    the core's credit line used up when the financed exposure on the core is near its peak
+    (suppliers only apply within the remaining line, which the ledger makes public)."""
+    financed = {f.month for f in kpis.financings}
+    if not financed:
+        return
+    empty = [m for m in range(min(financed), kpis.calendar.months) if m not in financed]
+    if not empty:
+        return
     events = rec.events_frame()
     events = events[(events["case"] == CASE) & (events["mode"] == mode)]
     month_of = [kpis.calendar.month(int(t // HOURS_PER_DAY)) for t in events["t_hours"]]
     events = events.assign(month=month_of)
     applied = Counter(events.loc[events["kind"] == "financing_applied", "month"])
-    financed = {f.month for f in kpis.financings}
-    for month in sorted(m for m in applied if m not in financed):
+    peak = max(kpis.exposure_fen.values(), default=0)
+    for month in empty:
         reasons: Counter[str] = Counter()
         refused = events[(events["kind"] == "tx_reverted") & (events["month"] == month)]
         for detail in refused["detail"]:
             fields = json.loads(detail) if detail else {}
-            if fields.get("op") == "finance":
+            if fields.get("op") == "finance" and fields.get("error") != "ReceivableLedgerNotHolder":
                 reasons[str(fields.get("error"))] += 1
-        if reasons.get(CREDIT_LINE_EXCEEDED):
-            text = f"no financing: core credit line exhausted ({reasons[CREDIT_LINE_EXCEEDED]} refused)"
+        exposure = kpis.exposure_fen.get(month, 0)
+        if reasons.get(CREDIT_LINE_EXCEEDED) or (peak and exposure >= NEAR_PEAK * peak):
+            text = (
+                f"no financing: core credit line used up (exposure ¥ {exposure / FEN / 1e6:.3g} M)"
+            )
         elif reasons:
             text = "no financing: " + ", ".join(f"{n} x {e}" for e, n in reasons.most_common(2))
         else:
-            text = f"no financing ({applied[month]} applications pending)"
+            text = f"no financing ({applied[month]} applications)"
         rec.mark(CASE, "financed_volume_cny", mode, month, text)
