@@ -32,6 +32,9 @@ from products.credit.port import ScoringPort
 from sim.kernel.calendar import DAYS_PER_MONTH, FEN, HOURS_PER_DAY
 from sim.kernel.events import Event
 
+#: Merchants scored per model call (bounds the feature frame and the model's temporaries).
+SCORE_BLOCK = 65_536
+
 
 @dataclass
 class LineChanges:
@@ -86,6 +89,11 @@ class LendingDesk:
         self.decision_pd = np.full(n, np.nan)
         self.data_pd = np.full(n, np.nan)
         self.scored_day = NEVER
+        #: Members of the latest scoring batch whose score is not computed yet, and the batch's
+        #: ``pop.days_run`` (the features are those of the batch day).
+        self._batch = np.zeros(0, dtype=np.int64)
+        self._unscored = np.zeros(n, dtype=bool)
+        self._batch_days_run = 0
         self.secured = np.zeros(n, dtype=bool)
         self.next_review = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         #: ``traditional.review_months`` in whole days of average calendar months.
@@ -102,15 +110,35 @@ class LendingDesk:
             self.refresh_scores(day)
 
     def refresh_scores(self, day: int) -> np.ndarray:
-        """Batch-score every live consenting merchant (pre-credit); returns their indices.
+        """Start a scoring batch of every live consenting merchant (pre-credit); returns them.
 
         Applications between batches are decided on the latest batch score, as platform
-        lenders do with pre-computed offers; ``scoring.rescore_days: 1`` scores daily.
+        lenders do with pre-computed offers; ``scoring.rescore_days: 1`` scores daily. A score
+        is computed on first use (:meth:`data_scores`) from the batch day's features, so a
+        weekly batch costs the model only the merchants the desk looks at before the next one;
+        the month end looks at everyone.
         """
         idx = np.flatnonzero(self.pop.alive & self.data_path)
-        self.data_pd[idx] = self.scorer.score(platform_features(self.pop, idx, day, *self.names))
+        self._batch = idx
+        self._unscored[:] = False
+        self._unscored[idx] = True
+        self._batch_days_run = self.pop.days_run
         self.scored_day = day
         return idx
+
+    def data_scores(self, idx: np.ndarray) -> np.ndarray:
+        """The latest batch's PD of merchants ``idx`` (members of the batch)."""
+        todo = idx[self._unscored[idx]]
+        if todo.size == 1:  # a one-merchant block sums in another float order: add a neighbour
+            todo = np.union1d(todo, self._batch[:2])
+        for block in np.array_split(todo, max(1, -(-todo.size // SCORE_BLOCK))):
+            if block.size:
+                features = platform_features(
+                    self.pop, block, self.scored_day, *self.names, days_run=self._batch_days_run
+                )
+                self.data_pd[block] = self.scorer.score(features)
+        self._unscored[todo] = False
+        return self.data_pd[idx]
 
     def would_approve(self, day: int, idx: np.ndarray) -> np.ndarray:
         """Whether the desk would approve merchants ``idx`` today (what a merchant who knows the
@@ -119,7 +147,7 @@ class LendingDesk:
         on_data = self.data_path[idx]
         data, rule = idx[on_data], idx[~on_data]
         if data.size:
-            line = self.policy.limit_cny(self.data_pd[data], self.pop.monthly_sales_cny(data))
+            line = self.policy.limit_cny(self.data_scores(data), self.pop.monthly_sales_cny(data))
             policy = np.full(data.size, "policy", dtype=object)
             line, _ = self._capped(line, data, self.policy.limit_step_cny, policy)
             passes[on_data] = line >= self.policy.min_limit_cny
@@ -193,7 +221,7 @@ class LendingDesk:
     def _data_limits(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if idx.size == 0:
             return np.zeros(0), np.zeros(0, dtype=object)
-        pd = self.data_pd[idx]
+        pd = self.data_scores(idx)
         self.decision_pd[idx] = pd
         line = self.policy.limit_cny(pd, self.pop.monthly_sales_cny(idx))
         why = np.where(line >= self.policy.max_limit_cny, "maximum", "policy").astype(object)
@@ -274,7 +302,7 @@ class LendingDesk:
         idx = np.flatnonzero(book.live & ~book.defaulted & self.data_path & self.pop.alive)
         if idx.size == 0:
             return
-        pd = self.data_pd[idx]
+        pd = self.data_scores(idx)
         old = book.limit_fen[idx] / FEN
         new, frozen = self.policy.rerate(
             pd, self.pop.monthly_sales_cny(idx), old, book.principal_fen[idx] / FEN
@@ -307,6 +335,6 @@ class LendingDesk:
         alive = self.pop.alive
         if self.mode == "innovated":
             idx = np.flatnonzero(alive & self.data_path)
-            return idx, self.data_pd[idx]
+            return idx, self.data_scores(idx)
         idx = np.flatnonzero(alive)
         return idx, self.rule.score(branch_features(self.pop, idx, day, self.drivers))

@@ -49,7 +49,11 @@ class MerchantPopulation:
         cfg: the case config.
         traits: the merchants' static attributes.
         rng: generator for daily dynamics (copied with the population).
-        history_days: length of the observable ring buffers.
+        history_days: the observable window (days) of sales, refunds, ratings and turnover.
+
+    The ring buffers hold ``scoring.rescore_days - 1`` days more than the window, so that the
+    features of a batch-scoring day can still be computed on any later day of the batch
+    (:func:`~agents.merchant_credit.features.platform_features` with ``days_run``).
     """
 
     def __init__(
@@ -63,6 +67,8 @@ class MerchantPopulation:
         self.cfg, self.traits, self.rng = cfg, traits, rng
         self._daily_noise = cfg.population.signal_noise_daily
         self.history_days = min(history_days, HISTORY_DAYS_MAX)
+        #: Slots of each ring buffer: the window plus the days a batch score may be computed late.
+        self.capacity = self.history_days + cfg.scoring.rescore_days - 1
         self.health = traits.long_run_health + rng.normal(0, INITIAL_HEALTH_SD, n)
         self.regime = rng.choice(3, size=n, p=INITIAL_REGIME_SHARES)
         self.alive = np.ones(n, dtype=bool)
@@ -76,7 +82,7 @@ class MerchantPopulation:
         #: ``behaviour.knows_outcome_probability`` draw; rejected merchants learn).
         self.knows_outcome = np.zeros(n, dtype=bool)
         self.days_run = 0
-        shape = (self.history_days, n)
+        shape = (self.capacity, n)
         self.sales = np.zeros(shape, dtype=np.float32)
         self.refunds = np.zeros(shape, dtype=np.float32)
         self.rating = np.zeros(shape, dtype=np.float32)
@@ -100,7 +106,12 @@ class MerchantPopulation:
         filled = min(self.days_run, self.history_days)
         if filled == 0:
             return np.zeros(idx.size)
-        return self.sales[:filled, idx].astype(float).mean(axis=0) * DAYS_PER_MONTH
+        # The window's days in the order of a ring of exactly ``history_days`` slots, summed
+        # column-contiguous: the same float sums whatever the spare capacity.
+        days = np.arange(self.days_run - filled, self.days_run)
+        slots = days[np.argsort(days % self.history_days, kind="stable")] % self.capacity
+        window = self.sales[np.ix_(slots, idx)].astype(float, order="F")
+        return window.mean(axis=0) * DAYS_PER_MONTH
 
     def tenure_months(self, day: int) -> np.ndarray:
         """Months on the platform on sim ``day``."""
@@ -167,9 +178,9 @@ class MerchantPopulation:
     def _record(
         self, sales: np.ndarray, refunds: np.ndarray, z_rating: np.ndarray, z_turn: np.ndarray
     ) -> None:
-        slot = self.days_run % self.history_days
+        slot = self.days_run % self.capacity
         if self.days_run >= WINDOW_DAYS:
-            self._sum_30d -= self.sales[(self.days_run - WINDOW_DAYS) % self.history_days]
+            self._sum_30d -= self.sales[(self.days_run - WINDOW_DAYS) % self.capacity]
         self._sum_30d += sales
         self.sales[slot] = sales
         self.refunds[slot] = refunds

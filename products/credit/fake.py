@@ -41,6 +41,10 @@ class LinearScorer:
 
     def score(self, features: pd.DataFrame) -> np.ndarray:
         require_columns(features, self.feature_names, "LinearScorer")
-        x = features.loc[:, list(self.weights)].to_numpy(dtype=float)
-        logit = self.intercept + x @ np.array(list(self.weights.values()))
+        # Column by column, not a matrix product: each row's PD then depends on that row only
+        # (BLAS rounds a row differently by its place in the block), so scoring merchants in
+        # any grouping gives the same figures.
+        logit = np.full(len(features), float(self.intercept))
+        for name, weight in self.weights.items():
+            logit += weight * features[name].to_numpy(dtype=float)
         return 1.0 / (1.0 + np.exp(-np.nan_to_num(logit)))
