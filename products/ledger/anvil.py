@@ -92,6 +92,7 @@ class Anvil:
         extra_args: further command-line flags.
         detach: start in a session of its own that survives this process (no parent-death
             signal, no ``atexit`` stop); :meth:`stop` still stops it.
+        flags: the node flags (default :data:`FLAGS`, the measured set; benchmarks vary them).
     """
 
     def __init__(
@@ -100,11 +101,13 @@ class Anvil:
         binary: str | None = None,
         extra_args: tuple[str, ...] = (),
         detach: bool = False,
+        flags: tuple[str, ...] = FLAGS,
     ) -> None:
         self.start_timestamp_s = start_timestamp_s
         self.binary = binary or find_anvil()
         self.extra_args = extra_args
         self.detach = detach
+        self.flags = flags
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
@@ -122,7 +125,7 @@ class Anvil:
     def start(self) -> Anvil:
         """Launch and wait until JSON-RPC answers; raises ChainError with stderr on failure."""
         self.port = free_port()
-        args = [self.binary, "--host", "127.0.0.1", "--port", str(self.port), *FLAGS]
+        args = [self.binary, "--host", "127.0.0.1", "--port", str(self.port), *self.flags]
         args += ["--timestamp", str(self.start_timestamp_s), *self.extra_args]
         linux = sys.platform.startswith("linux")
         preexec = _die_with_parent if linux and not self.detach else None

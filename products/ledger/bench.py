@@ -1,6 +1,8 @@
-"""Throughput benchmark: the chain adapter vs raw batched JSON-RPC on the same transaction mix.
+"""Throughput benchmark: the chain adapter vs its raw limit on the same transaction mix.
 
 ``python -m products.ledger.bench [--blocks N] [--issues-per-block K] [--repeats R]``
+``python -m products.ledger.bench --block-cost`` — Anvil's empty-block cost against stored
+receivables per flag set (:mod:`products.ledger.block_cost`).
 
 A receivables pipeline (issue → accept + split + finance → accept + finance of the child → repay
 both) is planned once on the reference model, so every transaction is valid and ids are known.
@@ -8,7 +10,9 @@ The same blocks are then replayed on fresh Anvils (a) through :class:`ChainLedge
 nonces, batches of 64, mining, receipts, order check, event/error decoding — all timed) and
 (b) as raw JSON-RPC with calldata encoded before the clock starts (send batches of 64,
 ``evm_mine``, ``eth_getBlockReceipts``). Runs alternate a/b so machine noise hits both; the
-median of each is compared. Not a test: it prints measured numbers.
+median of each is compared. ``--backend revm`` (or ``both``, the default) does the same for the
+in-process node against pyrevm's bare ``message_call`` loop (:mod:`products.ledger.revm_bench`).
+Not a test: it prints measured numbers.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from products.ledger.anvil import Anvil
 from products.ledger.calls import gas_limit
@@ -30,6 +35,7 @@ from sim.kernel.calendar import DAY_S
 
 Plan = list[list[LedgerOp]]
 LABEL = "bench"
+RAW_NAMES = {"anvil": "raw batched JSON-RPC", "revm": "raw message_call loop"}
 
 
 def plan(blocks: int, issues_per_block: int) -> tuple[Plan, World]:
@@ -156,29 +162,63 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blocks", type=int, default=40)
     parser.add_argument("--issues-per-block", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--backend", choices=("anvil", "revm", "both"), default="both")
+    parser.add_argument("--block-cost", action="store_true", help="empty-block cost table")
+    parser.add_argument("--levels", default="0,1000,3000,6000", help="stored receivables")
+    parser.add_argument("--mines", type=int, default=15, help="empty blocks per level")
+    parser.add_argument("--only", help="block-cost variants whose name contains this")
     args = parser.parse_args(argv)
+    if args.block_cost:
+        from products.ledger import block_cost
+
+        levels = tuple(int(x) for x in args.levels.split(","))
+        return block_cost.main(levels, args.mines, args.only)
     steps, _ = plan(args.blocks, args.issues_per_block)
+    n_tx = sum(len(ops) for ops in steps)
+    print(
+        f"tx mix: {n_tx} transactions in {len(steps)} blocks (~{n_tx // len(steps)} per block), "
+        f"{args.repeats} alternating repeats, median"
+    )
+    rates: dict[str, float] = {}
+    if args.backend in ("anvil", "both"):
+        rates["anvil"] = _compare("anvil", steps, args.repeats, run_adapter, run_raw)
+    if args.backend in ("revm", "both"):
+        from products.ledger import revm_bench
+
+        runs = (revm_bench.run_adapter, revm_bench.run_raw)
+        rates["revm"] = _compare("revm", steps, args.repeats, *runs)
+    if len(rates) == 2:
+        print(f"revm / anvil adapter : {rates['revm'] / rates['anvil']:8.1f}x")
+    return 0
+
+
+def _compare(
+    backend: str,
+    steps: Plan,
+    repeats: int,
+    adapter: Callable[[Plan], tuple[float, dict[str, list[int]]]],
+    raw: Callable[[Plan], float],
+) -> float:
+    """Alternate adapter and raw runs; print both rates, their ratio and gas; the adapter rate."""
     n_tx = sum(len(ops) for ops in steps)
     adapter_s: list[float] = []
     raw_s: list[float] = []
     gas: dict[str, list[int]] = {}
-    for _ in range(args.repeats):
-        seconds, gas = run_adapter(steps)
+    for _ in range(repeats):
+        seconds, gas = adapter(steps)
         adapter_s.append(seconds)
-        raw_s.append(run_raw(steps))
+        raw_s.append(raw(steps))
     adapter_rate, raw_rate = n_tx / statistics.median(adapter_s), n_tx / statistics.median(raw_s)
-    per_block = n_tx // len(steps)
+    raw_name = RAW_NAMES[backend]
+    print(f"[{backend}] {raw_name:22s}: {raw_rate:8.0f} tx/s  (runs: {_rates(n_tx, raw_s)})")
     print(
-        f"tx mix: {n_tx} transactions in {len(steps)} blocks (~{per_block} per block), "
-        f"{args.repeats} alternating repeats, median"
+        f"[{backend}] {'ChainLedger adapter':22s}: {adapter_rate:8.0f} tx/s  "
+        f"(runs: {_rates(n_tx, adapter_s)})"
     )
-    print(f"raw batched JSON-RPC : {raw_rate:8.0f} tx/s  (runs: {_rates(n_tx, raw_s)})")
-    print(f"ChainLedger adapter  : {adapter_rate:8.0f} tx/s  (runs: {_rates(n_tx, adapter_s)})")
-    print(f"adapter / raw        : {adapter_rate / raw_rate:8.2f}x  (target >= 0.80x)")
-    print("gas per operation (mean):")
-    for kind, values in sorted(gas.items()):
-        print(f"  {kind:10s} {statistics.mean(values):10.0f}  (n={len(values)})")
-    return 0
+    print(f"[{backend}] {'adapter / raw':22s}: {adapter_rate / raw_rate:8.2f}x")
+    means = ", ".join(f"{k} {statistics.mean(v):.0f}" for k, v in sorted(gas.items()))
+    print(f"[{backend}] gas per operation (mean): {means}")
+    return adapter_rate
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ LARGE: dict[str, Any] = {
     "seed": 20251125,
     "supply_chain": {
         **SMALL["supply_chain"],
-        "population": {"tier1_count": 100, "tier2_count": 100},
+        "population": {"tier1_count": 40, "tier2_count": 40},
     },
 }
 
@@ -182,7 +182,7 @@ def test_transaction_hashes_are_present_on_both(small: tuple[Recorded, Recorded]
 
 
 @pytest.mark.slow
-def test_case_one_at_100_plus_100_for_12_months_agrees(tmp_path: Path) -> None:
+def test_case_one_at_40_plus_40_for_12_months_agrees(tmp_path: Path) -> None:
     for anvil, revm in _pair(LARGE, tmp_path):
-        assert len(anvil.outcomes) > 5_000
+        assert len(anvil.outcomes) > 2_000
         _assert_agree(anvil, revm)
