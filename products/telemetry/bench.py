@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterator
 import paho.mqtt.client as paho
 
 from products.telemetry.broker import MONITOR_USER, EmbeddedBroker, credential
+from products.telemetry.clients import make_client, parse_broker_url
 from products.telemetry.intake import device_topic
 from products.telemetry.mosquitto import mosquitto_binary, run_mosquitto
-from products.telemetry.mqtt import MqttTelemetry, make_client, parse_broker_url
+from products.telemetry.mqtt import MqttTelemetry
 from products.telemetry.port import Alert, DeviceSpec
 from products.telemetry.rules import MonitorRules
 from products.telemetry.schema import ReadingBatch

@@ -1,7 +1,8 @@
 """The real telemetry adapter: one MQTT connection per device, a monitor subscriber, a tick clock.
 
 All connections are paho clients (MQTT 3.1.1, callback API v2) driven from the calling thread
-with ``loop_write()``/``loop_read()`` — no thread per device. At the end of each tick every device
+with ``loop_write()``/``loop_read()`` — no thread per device; the monitor's reads are buffered
+(:class:`~products.telemetry.clients.BufferedClient`). At the end of each tick every device
 publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded together), the clock
 publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
 monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does
@@ -17,14 +18,11 @@ import json
 import logging
 import secrets
 import selectors
-import socket
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Self, cast
-from urllib.parse import urlparse
+from typing import Any, Self
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 
 from products.telemetry.base import DEFAULT_MAX_PAYLOAD_BYTES, MonitoredTelemetry
 from products.telemetry.broker import (
@@ -35,6 +33,8 @@ from products.telemetry.broker import (
     EmbeddedBroker,
     credential,
 )
+from products.telemetry.clients import client_socket as _sock
+from products.telemetry.clients import make_client, parse_broker_url, read_all
 from products.telemetry.intake import device_topic
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
 from products.telemetry.rules import MonitorRules
@@ -43,37 +43,10 @@ from sim.kernel.errors import BrokerError
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MqttTelemetry", "make_client", "parse_broker_url"]
+
 KEEPALIVE_S = 600
 CONNECT_CHUNK = 50
-
-
-def parse_broker_url(url: str) -> tuple[str, int]:
-    """``mqtt://host:port`` → ``(host, port)``.
-
-    Raises:
-        ValueError: another scheme, or no host.
-    """
-    parts = urlparse(url)
-    if parts.scheme != "mqtt" or not parts.hostname:
-        raise ValueError(f"broker_url: {url!r} must look like mqtt://host:port")
-    return parts.hostname, parts.port or 1883
-
-
-def _sock(client: paho.Client) -> socket.socket:
-    """The client's socket (paho types it loosely)."""
-    return cast(socket.socket, client.socket())
-
-
-def make_client(client_id: str, username: str, password: str) -> paho.Client:
-    """A paho client for MQTT 3.1.1 with the v2 callback API and a clean session."""
-    client = paho.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=client_id,
-        clean_session=True,
-        protocol=paho.MQTTv311,
-    )
-    client.username_pw_set(username, password)
-    return client
 
 
 class MqttTelemetry(MonitoredTelemetry):
@@ -122,7 +95,7 @@ class MqttTelemetry(MonitoredTelemetry):
         """Start the broker (if embedded) and connect monitor, clock and every device."""
         try:
             host, port = self._endpoint()
-            self._monitor = self._connect(MONITOR_USER, MONITOR_USER, host, port)
+            self._monitor = self._connect(MONITOR_USER, MONITOR_USER, host, port, buffered=True)
             self._monitor.on_message = self._on_message
             self._monitor.on_subscribe = self._on_subscribe
             self._clock = self._connect(CLOCK_USER, CLOCK_USER, host, port)
@@ -141,8 +114,11 @@ class MqttTelemetry(MonitoredTelemetry):
         self.broker = EmbeddedBroker(self.secret).start()
         return "127.0.0.1", self.broker.port
 
-    def _connect(self, client_id: str, username: str, host: str, port: int) -> paho.Client:
-        client = make_client(client_id, username, credential(self.secret, username))
+    def _connect(
+        self, client_id: str, username: str, host: str, port: int, buffered: bool = False
+    ) -> paho.Client:
+        password = credential(self.secret, username)
+        client = make_client(client_id, username, password, buffered=buffered)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.user_data_set(client_id)
@@ -271,7 +247,7 @@ class MqttTelemetry(MonitoredTelemetry):
             if mask & selectors.EVENT_WRITE:
                 key.data.loop_write()
             if mask & selectors.EVENT_READ:
-                key.data.loop_read()
+                read_all(key.data)
         for client in [c for c in self._writers if not c.want_write()]:
             self._writers.discard(client)
             if client.socket() is not None:
