@@ -50,17 +50,17 @@ def run_raw(steps: Plan) -> float:
     """Seconds for the same calls as bare ``message_call``\\ s (calldata encoded beforehand)."""
     rpc, ledger, world = _fresh()
     evm = rpc.node.evm
-    blocks = []
+    blocks: list[list[tuple[str, str, bytes, int]]] = []
     for ops in steps:
         calls = []
         for op in ops:
-            to, data = ledger._calldata(op)
-            calls.append((op.sender, to, bytes.fromhex(data[2:]), gas_limit(op)))
+            to, hex_data = ledger._calldata(op)
+            calls.append((op.sender, to, bytes.fromhex(hex_data[2:]), gas_limit(op)))
         blocks.append(calls)
     number, now = rpc.node.block_number, world.now_s
     began = time.perf_counter()
     for i, calls in enumerate(blocks):
         evm.set_block_env(pyrevm.BlockEnv(number=number + i + 1, timestamp=now + (i + 1) * HOUR_S))
-        for sender, to, data, gas in calls:
-            evm.message_call(sender, to, data, gas=gas)
+        for sender, target, data, gas in calls:
+            evm.message_call(sender, target, data, gas=gas)
     return time.perf_counter() - began
