@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import solara
 
@@ -75,38 +76,24 @@ def JobPanel(job: jobs.Job) -> None:
 
 
 @solara.component
-def RunTab() -> None:
-    """Pick a scenario, edit it in the generated form, run it, watch its KPIs."""
-    files = store.scenario_files(scenarios_root(), runs_root())
-    labels = [_label(p) for p in files]
-    chosen, set_chosen = solara.use_state(labels[0] if labels else "")
+def Editor(source: Path, base: dict[str, Any]) -> None:
+    """The generated form of one scenario file, its validation, the run button and the run."""
     edits, set_edits = solara.use_state(dict[str, str]())
     quick, set_quick = solara.use_state(False)
     job, set_job = solara.use_state(jobs.JOBS[-1] if jobs.JOBS else None)
-    if not labels:
-        solara.Warning(f"no scenario files in {scenarios_root()} or {runs_root()}")
-        return
-    source = files[labels.index(chosen)] if chosen in labels else files[0]
-
-    def pick(label: str | None) -> None:
-        set_chosen(label or "")
-        set_edits({})
-
-    solara.Select("scenario file", values=labels, value=chosen, on_value=pick)
-    try:
-        base = load_scenario(source).dump(mode="json")
-    except ScenarioError as exc:
-        solara.Error(f"{_label(source)}: {exc}", classes=["yq-scenario-error"])
-        return
-    tree = solara.use_memo(lambda: schema_tree(present=list(base)), dependencies=[chosen])
+    tree = solara.use_memo(lambda: schema_tree(present=list(base)), dependencies=[])
     overrides = overrides_of(tree, base, edits)
-    checked = solara.use_memo(lambda: check(source, overrides), [chosen, tuple(overrides)])
+    checked = solara.use_memo(lambda: check(source, overrides), [tuple(overrides)])
     run_overrides = overrides
     if quick and checked.config is not None:
         run_overrides = overrides + jobs.fake_adapter_overrides(checked.config)
 
     def on_edit(path: str, text: str) -> None:
         set_edits({**edits, path: text})
+
+    def run() -> None:
+        config = load_scenario(source, overrides=run_overrides)
+        set_job(jobs.start_run(source, run_overrides, config, runs_root()))
 
     with solara.Columns([5, 4]):
         with solara.Column():
@@ -120,26 +107,15 @@ def RunTab() -> None:
             solara.Markdown("#### Run")
             if checked.error:
                 solara.Error(checked.error, classes=["yq-invalid"])
-            command = " ".join(
-                ["yinqi run", _label(source), *(f"--set '{o}'" for o in run_overrides)]
-            )
-            solara.Preformatted(command)
+            sets = (f"--set '{o}'" for o in run_overrides)
+            solara.Preformatted(" ".join(["yinqi run", _label(source), *sets]))
             solara.Checkbox(
-                label="quick: every <case>.<port>.adapter = fake",
-                value=quick,
-                on_value=set_quick,
+                label="quick: every <case>.<port>.adapter = fake", value=quick, on_value=set_quick
             )
-
-            def run() -> None:
-                assert checked.config is not None
-                config = load_scenario(source, overrides=run_overrides)
-                set_job(jobs.start_run(source, run_overrides, config, runs_root()))
-
-            busy = job is not None and job.running
             solara.Button(
                 "Run",
                 on_click=run,
-                disabled=checked.config is None or busy,
+                disabled=checked.config is None or (job is not None and job.running),
                 color="primary",
                 classes=["yq-run"],
             )
@@ -148,21 +124,52 @@ def RunTab() -> None:
 
 
 @solara.component
+def RunTab() -> None:
+    """Pick a scenario, edit it in the generated form, run it, watch its KPIs."""
+    files = store.scenario_files(scenarios_root(), runs_root())
+    labels = [_label(p) for p in files]
+    chosen, set_chosen = solara.use_state(labels[0] if labels else "")
+    if not labels:
+        solara.Warning(f"no scenario files in {scenarios_root()} or {runs_root()}")
+        return
+    source = files[labels.index(chosen)] if chosen in labels else files[0]
+    solara.Select(
+        "scenario file",
+        values=labels,
+        value=_label(source),
+        on_value=lambda v: set_chosen(v or ""),
+        classes=["yq-scenario"],
+    )
+    try:
+        base = load_scenario(source).dump(mode="json")
+    except ScenarioError as exc:
+        solara.Error(f"{_label(source)}: {exc}", classes=["yq-scenario-error"])
+        return
+    Editor(source, base).key(_label(source))
+
+
+@solara.component
 def RunsTab() -> None:
     """The run store: runs and sweeps with status; one run opened."""
     root = runs_root()
     use_poll(any(j.running for j in jobs.JOBS))
+    names = store.run_dirs(root)
+    chosen, set_chosen = solara.use_state(names[-1] if names else "")
     table = store.entries_frame(root)
     solara.Markdown(f"#### Runs and sweeps in `{_label(root)}`")
     if table.empty:
         solara.Info("no runs yet: run a scenario in the first tab or with `yinqi run`")
         return
     solara.DataFrame(charts.formatted(table), items_per_page=15)
-    names = store.run_dirs(root)
-    chosen, set_chosen = solara.use_state(names[-1] if names else None)
-    solara.Select("open run", values=names, value=chosen, on_value=set_chosen)
-    if chosen in names:
-        RunView(root / chosen, chosen)
+    shown = chosen if chosen in names else names[-1]
+    solara.Select(
+        "open run",
+        values=names,
+        value=shown,
+        on_value=lambda v: set_chosen(v or ""),
+        classes=["yq-open-run"],
+    )
+    RunView(root / shown, shown).key(shown)
 
 
 @solara.component
@@ -170,17 +177,24 @@ def CompareTab() -> None:
     """Two runs side by side: per-KPI totals and their difference."""
     root = runs_root()
     names = [n for n in store.run_dirs(root) if (root / n / "summary.json").is_file()]
+    a, set_a = solara.use_state(names[-2] if len(names) > 1 else "")
+    b, set_b = solara.use_state(names[-1] if len(names) > 1 else "")
+    only_changed, set_only_changed = solara.use_state(True)
     if len(names) < 2:
         solara.Info("compare needs two finished runs in the store")
         return
-    a, set_a = solara.use_state(names[-2])
-    b, set_b = solara.use_state(names[-1])
-    only_changed, set_only_changed = solara.use_state(True)
     with solara.Row():
-        solara.Select("run A", values=names, value=a, on_value=set_a, classes=["yq-compare-a"])
-        solara.Select("run B", values=names, value=b, on_value=set_b, classes=["yq-compare-b"])
+        for label, value, setter, css in (("run A", a, set_a, "a"), ("run B", b, set_b, "b")):
+            solara.Select(
+                label,
+                values=names,
+                value=value if value in names else None,
+                on_value=lambda v, setter=setter: setter(v or ""),
+                classes=[f"yq-compare-{css}"],
+            )
         solara.Checkbox(label="changed KPIs only", value=only_changed, on_value=set_only_changed)
     if a not in names or b not in names:
+        solara.Info("pick two runs")
         return
     frame = store.compare(root / a, root / b)
     if only_changed and not frame.empty:

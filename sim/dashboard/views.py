@@ -48,6 +48,7 @@ def KpiCharts(frame: pd.DataFrame) -> None:
 @solara.component
 def RunView(run_dir: Path, name: str) -> None:
     """One run: status and provenance, link to its report, totals, KPI series, claims."""
+    tab, set_tab = solara.use_state(0)
     status = store.entries(run_dir.parent)
     info = next((e for e in status if e.path == run_dir), None)
     manifest = store.manifest(run_dir) if (run_dir / "manifest.json").is_file() else {}
@@ -64,7 +65,6 @@ def RunView(run_dir: Path, name: str) -> None:
     if not (run_dir / "summary.json").is_file():
         solara.Info("no results yet")
         return
-    tab, set_tab = solara.use_state(0)
     with solara.lab.Tabs(value=tab, on_value=set_tab):
         solara.lab.Tab("Totals", classes=["yq-run-totals"])
         solara.lab.Tab("KPI series", classes=["yq-run-series"])
