@@ -14,7 +14,7 @@ from typing import Any
 
 from sim import io as sio
 from sim.cases import CASES
-from sim.cases.kpi_glossary import direction_text, label_of
+from sim.cases.kpi_glossary import HEADLINE, direction_text, label_of
 from sim.recorder import Claim, Recorder
 from sim.report_figures import Marker, kpi_series_figure, shock_windows, split_series
 from sim.report_units import change_sign, format_change, format_value, sig
@@ -31,35 +31,6 @@ img{max-width:100%;border:1px solid #eee;margin:0.5rem 0}
 code{background:#f6f6f6;padding:0 3px} .note{color:#555;font-size:0.85rem}
 summary{cursor:pointer;margin:0.5rem 0}
 """
-#: KPIs shown first in a case's table ("at a glance"); the rest fold away.
-HEADLINE: dict[str, tuple[str, ...]] = {
-    "supply_chain": (
-        "financing_cycle_hours_p50",
-        "financing_cost_annual_pct",
-        "financed_volume_cny",
-        "approval_rate",
-        "supplier_failures",
-        "production_disruption_days",
-        "bank_net_income_cny",
-    ),
-    "merchant_credit": (
-        "approval_rate",
-        "npl_ratio_mean",
-        "default_rate",
-        "seekers_obtained_share",
-        "credit_outstanding_cny",
-        "interest_income_net_cny",
-        "holdout_auc",
-    ),
-    "equipment_leasing": (
-        "utilisation",
-        "rental_income_cny",
-        "default_rate",
-        "net_income_cny",
-        "alert_recall",
-        "devices_lost",
-    ),
-}
 Glossary = dict[tuple[str, str], str]
 
 

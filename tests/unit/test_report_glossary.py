@@ -56,3 +56,17 @@ def test_glossary_of_one_case_and_an_unknown_case():
     assert list(glossary("merchant_credit")) == ["merchant_credit"]
     with pytest.raises(KeyError, match="'nope' is not one of"):
         glossary("nope")
+
+
+def test_readme_kpi_section_is_generated_from_the_glossary():
+    from sim.cases.kpi_glossary import HEADLINE, readme_section, replace_readme_section
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme_section(glossary())
+    assert section in readme, "README's KPI section is stale: run python -m sim.cases.kpi_glossary"
+    assert replace_readme_section(readme, section) == readme
+    for case, names in HEADLINE.items():
+        assert set(names) <= set(glossary(case)[case]), case
+        assert all(f"- `{name}` (" in section for name in names)
+    with pytest.raises(ValueError, match="markers"):
+        replace_readme_section("no markers here", section)
