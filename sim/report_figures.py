@@ -58,7 +58,8 @@ def shock_windows(case_config: Any, start: dt.date, months: int) -> list[Window]
     for path, shock in _shocks(case_config, ()):
         if shock["start_day"] >= calendar.days:
             continue
-        label = f"{path[-1] if path else 'shock'} {shock['magnitude']:+g}"
+        name = next((part for part in reversed(path) if part != "shocks"), "shock")
+        label = f"{name} {shock['magnitude']:+g}"
         windows.append(
             Window(
                 _month_position(calendar, shock["start_day"]),
