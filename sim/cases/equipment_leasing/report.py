@@ -79,6 +79,6 @@ def _figure(results: Mapping[str, LeasingKpis]) -> Figure:
         ax.set_ylabel("count over the run (log scale)", fontsize=8)
         ax.set_title(title, fontsize=9)
     handles, labels = left.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=max(len(labels), 1))
+    fig.legend(handles, labels, loc="outside lower center", ncols=max(len(labels), 1))
     fig.suptitle("Equipment leasing: what the lessor saw and did, innovated vs traditional")
     return fig
