@@ -3,10 +3,11 @@
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.kernel.errors import ScenarioError
-from sim.sweep import LEDGER_KEY, default_overrides, load_spec, plan
+from sim.sweep import LEDGER_KEY, default_overrides, load_spec, plan, table
 from sim.sweep_design import ParameterRange, unit_sample
 
 SCENARIO = "name: sw\nmonths: 1\nmerchant_credit: {merchants: 60}\n"
@@ -74,9 +75,15 @@ def test_log_range_is_log_uniform():
         ("design: sobol\nparameters: {a.b: {low: 0, high: 1}}\n", "needs parameters"),
         ("design: lhs\npoints: 4\nparameters: {a.b: {low: 2, high: 1}}\n", "low: 2.0 must be <"),
         ("design: lhs\npoints: 4\nparameters: {a.b: {low: 0, high: 1, log: true}}\n", "> 0"),
-        ("design: lhs\npoints: 4\nparameters: {a.b: {low: 0, high: 1.5, integer: true}}\n", "whole"),
+        (
+            "design: lhs\npoints: 4\nparameters: {a.b: {low: 0, high: 1.5, integer: true}}\n",
+            "whole",
+        ),
         ("design: lhs\npoints: 0\nparameters: {a.b: {low: 0, high: 1}}\n", "points"),
-        ("design: lhs\npoints: 4\nparameters: {a.b: {low: 0, high: 1}}\ngrid: {c: [1]}\n", "not grid"),
+        (
+            "design: lhs\npoints: 4\nparameters: {a.b: {low: 0, high: 1}}\ngrid: {c: [1]}\n",
+            "not grid",
+        ),
         ("grid: {c: [1]}\npoints: 4\n", "need lhs|sobol"),
         ("design: zip\ngrid: {c: [1]}\n", "zip lists only"),
         ("design: latin\n", "design"),
@@ -119,3 +126,16 @@ def test_sweep_ledger_default_only_for_case_one_and_only_when_unset(tmp_path):
     ]
     merchant = write(tmp_path, "grid: {}\n")
     assert default_overrides(merchant.parent / "s.yaml", (), "fake") == ()
+
+
+def test_a_stopped_sweep_table_holds_the_finished_runs_in_run_order(tmp_path):
+    path = write(tmp_path, "grid:\n  merchant_credit.innovated.pd_cutoff: [0.05, 0.1, 0.15]\n")
+    sweep = plan(load_spec(path), path.parent / "s.yaml")
+    ok = {"status": "ok", "kpis": {"a.b.c": 1.0}, "error": None, "wall_time_s": 2.0}
+    failed = {"status": "failed", "kpis": {}, "error": "ChainError: gone"}
+    finished = {sweep.tasks[1].key: ok, sweep.tasks[0].key: ok, sweep.tasks[3].key: failed}
+    frame = table(sweep, finished, tmp_path / "runs")
+    assert frame["order"].tolist() == [0, 1, 3]
+    assert frame["status"].tolist() == ["ok", "ok", "failed"]
+    assert frame["error"].iloc[2] == "ChainError: gone" and pd.isna(frame["a.b.c"].iloc[2])
+    assert set(frame["design"]) == {"grid"} and frame["wall_time_s"].iloc[0] == 2.0
