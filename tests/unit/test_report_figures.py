@@ -104,3 +104,13 @@ def test_marker_is_drawn_on_its_panel():
     assert fig is not None
     panel = next(ax for ax in fig.axes if ax.get_title() == "volume lent")
     assert [t.get_text() for t in panel.texts] == ["no financing"]
+
+
+def test_importing_the_report_code_leaves_the_matplotlib_backend_alone():
+    import subprocess
+    import sys
+
+    modules = "sim, sim.report, sim.recorder, sim.report_figures, sim.cases.merchant_credit.report"
+    code = f"import matplotlib; matplotlib.use('svg'); import {modules}; print(matplotlib.get_backend())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "svg"
