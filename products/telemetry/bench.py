@@ -26,7 +26,7 @@ from products.telemetry.broker import MONITOR_USER, EmbeddedBroker, credential
 from products.telemetry.clients import make_client, parse_broker_url
 from products.telemetry.intake import device_topic
 from products.telemetry.mosquitto import mosquitto_binary, run_mosquitto
-from products.telemetry.mqtt import MqttTelemetry
+from products.telemetry.mqtt import CONNECT_CHUNK, MqttTelemetry
 from products.telemetry.port import Alert, DeviceSpec
 from products.telemetry.rules import MonitorRules
 from products.telemetry.schema import ReadingBatch
@@ -73,8 +73,11 @@ class RawRoundTrip:
         self.writers: set[paho.Client] = set()
         self.sub = self._connect(MONITOR_USER, secret, host, port)
         self.sub.on_message = self._count
-        self.devices = {d: self._connect(d, secret, host, port) for d in device_ids}
-        self._drive(lambda: len(self.ready) == len(device_ids) + 1)
+        self.devices: dict[str, paho.Client] = {}
+        for start in range(0, len(device_ids), CONNECT_CHUNK):  # as the adapter logs in
+            for device_id in device_ids[start : start + CONNECT_CHUNK]:
+                self.devices[device_id] = self._connect(device_id, secret, host, port)
+            self._drive(self._ready_at_least(len(self.devices) + 1))
         self.subscribed = False
         self.sub.on_subscribe = lambda c, u, mid, reasons, p: setattr(self, "subscribed", True)
         self.sub.subscribe("device/+/data")
@@ -118,6 +121,9 @@ class RawRoundTrip:
         if self.received < expected:
             raise RuntimeError(f"raw round trip lost messages: {self.received} of {expected}")
         return expected / elapsed
+
+    def _ready_at_least(self, count: int) -> Callable[[], bool]:
+        return lambda: len(self.ready) >= count
 
     def _received_at_least(self, count: int) -> Callable[[], bool]:
         return lambda: self.received >= count
