@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
+from multiprocessing import current_process, get_all_start_methods, get_context
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -84,7 +84,9 @@ def decompose(ctx: CaseContext, devices: DeviceTraits, base: Totals, full: Total
     jobs = [(c, with_channels(cfg, {c})) for c in CHANNELS]
     jobs += [(c, with_channels(cfg, set(CHANNELS) - {c})) for c in CHANNELS]
     workers = min(cfg.decomposition.workers, len(jobs))
-    if workers > 1 and "fork" in get_all_start_methods():
+    # a daemonic process (a Dask or multiprocessing.Pool worker) may not start children
+    forkable = "fork" in get_all_start_methods() and not current_process().daemon
+    if workers > 1 and forkable:
         global _FORKED_CTX
         _FORKED_CTX = ctx, devices
         try:
