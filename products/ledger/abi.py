@@ -68,6 +68,10 @@ class _Event:
     indexed: list[tuple[str, str]]
     data: list[tuple[str, str]]
 
+    @property
+    def static(self) -> bool:
+        return all(kind in FAST_TYPES for _, kind in self.data)
+
 
 class Codec:
     """Encoder/decoder for one contract ABI."""
@@ -131,8 +135,29 @@ class Codec:
             return None
         fields: dict[str, Any] = {}
         for (name, kind), topic in zip(event.indexed, topics[1:], strict=True):
-            fields[name] = _normalise(decode([kind], bytes.fromhex(topic[2:]))[0])
-        values = decode([kind for _, kind in event.data], bytes.fromhex(log["data"][2:]))
+            word = bytes.fromhex(topic[2:])
+            fields[name] = _unword(kind, word) if kind in FAST_TYPES else _decoded(kind, word)
+        data = bytes.fromhex(log["data"][2:])
+        if event.static and len(data) == 32 * len(event.data):
+            for i, (name, kind) in enumerate(event.data):
+                fields[name] = _unword(kind, data[32 * i : 32 * i + 32])
+            return event.name, fields
+        values = decode([kind for _, kind in event.data], data)
         for (name, _), value in zip(event.data, values, strict=True):
             fields[name] = _normalise(value)
         return event.name, fields
+
+
+def _decoded(kind: str, word: bytes) -> Any:
+    return _normalise(decode([kind], word)[0])
+
+
+def _unword(kind: str, word: bytes) -> Any:
+    """One static basic ABI word as ``decode`` + ``_normalise`` would give it."""
+    if kind == "address":
+        return "0x" + word[12:].hex()
+    if kind == "bytes32":
+        return "0x" + word.hex()
+    if kind == "bool":
+        return word != bytes(32)
+    return int.from_bytes(word, "big")

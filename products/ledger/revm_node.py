@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyrevm
-from eth_utils import keccak
 
 from sim.kernel.errors import ChainError
 
@@ -41,7 +40,10 @@ SPEC = "Cancun"  # revm 8's newest spec; Prague's calldata floor is applied belo
 TX_BASE_GAS = 21_000
 FLOOR_GAS_PER_TOKEN = 10  # EIP-7623 (Prague): floor = 21,000 + 10 x calldata tokens
 RECEIPT_HISTORY_BLOCKS = 64
-_WRITE = re.compile(r"StorageChange \{ address: (0x[0-9a-f]{40}), key: (\d+), had_value: Some")
+# revm 8's Debug form of a write in the journal, read by position:
+# "StorageChange { address: 0x<40 hex>, key: <decimal>, had_value: Some(<previous>) }"
+_ENTRY_MARK = "StorageChange { address: "
+_WRITE_MARK = ", had_value: Some"
 _REVERT_OUTPUT = re.compile(r"output: 0x([0-9a-f]*)")
 
 
@@ -110,15 +112,13 @@ class RevmNode:
     # ----------------------------------------------------------------- mempool and blocks
 
     def send(self, sender: str, to: str | None, data: bytes, gas: int, nonce: int | None) -> str:
-        """Queue a transaction; return its hash (deterministic: sender and nonce)."""
+        """Queue a transaction; return its id in a hash's shape: the sender, then the nonce."""
         sender = sender.lower()
         expected = self.nonce(sender)
         if nonce is not None and nonce != expected:
             raise ChainError(f"nonce: {nonce} of {sender} must be the next nonce {expected}")
         self.nonces[sender] = expected + 1
-        tx_hash = (
-            "0x" + keccak(b"revm-node" + bytes.fromhex(sender[2:]) + expected.to_bytes(8)).hex()
-        )
+        tx_hash = f"{sender}{expected:024x}"  # 32 bytes, unique per (sender, nonce)
         self.pending.append(PendingTx(tx_hash, sender, to and to.lower(), data, gas, expected))
         return tx_hash
 
@@ -187,9 +187,14 @@ class RevmNode:
         return self.evm.deploy(tx.sender, tx.data, gas=tx.gas).lower()
 
     def _written_slots(self) -> list[tuple[str, int, int]]:
+        """``(address, slot, final value)`` of every slot the open transaction wrote."""
         journal = self.evm.journal_str
-        start = journal.rfind(", journal: [")
-        keys = dict.fromkeys((a, int(k)) for a, k in _WRITE.findall(journal, start))
+        at = journal.rfind(", journal: [")
+        keys: dict[tuple[str, int], None] = {}
+        while (at := journal.find(_WRITE_MARK, at + 1)) >= 0:
+            entry = journal.rfind(_ENTRY_MARK, 0, at) + len(_ENTRY_MARK)
+            address = journal[entry : entry + 42]
+            keys[address, int(journal[entry + 49 : at])] = None
         return [(address, key, self.evm.storage(address, key)) for address, key in keys]
 
     def _persist(self, writes: list[tuple[str, int, int]]) -> None:
