@@ -58,9 +58,11 @@ test: bootstrap mosquitto chromium lint
 bench: bootstrap
 	$(BIN)/yinqi bench
 
-# Case 3: sensor → broker → monitor throughput vs a raw paho round trip (embedded amqtt, mosquitto).
+# Case 3: sensor → broker → monitor throughput vs a raw paho round trip (embedded amqtt, mosquitto),
+# then the whole case at 3,000 devices x 12 months on the fake, embedded amqtt and mosquitto.
 bench-telemetry: bootstrap mosquitto
 	$(BIN)/python -m products.telemetry.bench
+	$(BIN)/python -m products.telemetry.case_bench
 
 bench-ledger: bootstrap
 	$(BIN)/python -m products.ledger.bench
