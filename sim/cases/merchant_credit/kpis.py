@@ -560,8 +560,9 @@ class MerchantCreditKpis:
 
     # ---- scores and totals -------------------------------------------------------------------
     def add_scores(self, day: int, idx: np.ndarray, pd: np.ndarray) -> None:
-        """Keep month-end monitoring scores to grade against later failures."""
-        self.scores.append((day, idx, pd))
+        """Keep month-end monitoring scores to grade against later failures (indices as int32:
+        the series of a large population is held for the whole run)."""
+        self.scores.append((day, idx.astype(np.int32), pd))
 
     def score_quality(
         self, failed_day: np.ndarray, window_days: int

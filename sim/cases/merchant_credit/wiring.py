@@ -99,4 +99,23 @@ def run_mode(
         merchant_days / max(seconds, 1e-9),
     )
     log.info("%s/%s: %d accounts opened, %d defaulted", CASE, mode, kpis.opened, kpis.defaulted)
+    tally = model.desk.tally
+    log.info(
+        "%s/%s: %d merchants scored in %d model calls, %.2f s in the model",
+        CASE,
+        mode,
+        tally.rows,
+        tally.calls,
+        tally.seconds,
+    )
+    ctx.recorder.provenance(
+        f"{CASE}.{mode}.throughput",
+        {
+            "merchant_days": merchant_days,
+            "wall_time_s": round(seconds, 3),
+            "model_calls": tally.calls,
+            "rows_scored": tally.rows,
+            "model_time_s": round(tally.seconds, 3),
+        },
+    )
     return kpis
