@@ -4,8 +4,10 @@
 
 A fresh Anvil per flag set gets the test world, then receivables issued in blocks of 500 up to
 each level; at each level it mines ``--mines`` empty blocks (``evm_mine`` at the next sim hour)
-and the median wall time of one is reported. The same levels on the in-process revm node give
-the floor (its block has no state root and no history copy). Not a test: it prints figures.
+and the median wall time of one is reported. "before" is a plain node with the project's flags;
+"after" is the run's node since the fix, a fork of an empty base node, whose database computes
+no state root (:func:`~products.ledger.chain.start_nodes`). The in-process revm node gives the
+floor. Not a test: it prints figures.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 
 from products.ledger.anvil import FLAGS, Anvil
-from products.ledger.chain import ChainLedger
+from products.ledger.chain import ChainLedger, start_nodes
 from products.ledger.ops import Issue
 from products.ledger.revm_rpc import RevmRpc
 from products.ledger.rpc import JsonRpc, RpcClient
@@ -27,15 +29,6 @@ from sim.kernel.calendar import DAY_S
 LEVELS = (0, 1_000, 3_000, 6_000)
 ISSUES_PER_BLOCK = 500
 LABEL = "block-cost"
-# name -> flags replacing the project's FLAGS (None: the revm node)
-VARIANTS: dict[str, tuple[str, ...] | None] = {
-    "anvil, project flags": FLAGS,
-    "anvil, without --prune-history": tuple(f for f in FLAGS if f != "--prune-history"),
-    "anvil, + --transaction-block-keeper 1": (*FLAGS, "--transaction-block-keeper", "1"),
-    "anvil, + --slots-in-an-epoch 1": (*FLAGS, "--slots-in-an-epoch", "1"),
-    "anvil, + --threads 1": (*FLAGS, "--threads", "1"),
-    "revm node": None,
-}
 NodeFactory = Callable[[], AbstractContextManager[RpcClient]]
 
 
@@ -46,8 +39,32 @@ def _anvil(flags: tuple[str, ...]) -> Iterator[RpcClient]:
 
 
 @contextmanager
+def _forked() -> Iterator[RpcClient]:
+    base, node = start_nodes(T0)
+    try:
+        yield JsonRpc(node.url, on_transport_error=node.check_alive)
+    finally:
+        node.stop()
+        base.stop()
+
+
+@contextmanager
 def _revm() -> Iterator[RpcClient]:
     yield RevmRpc(start_timestamp_s=T0)
+
+
+VARIANTS: dict[str, NodeFactory] = {
+    "anvil, project flags (before)": partial(_anvil, FLAGS),
+    "anvil, fork of an empty base (after)": _forked,
+    "anvil, without --prune-history": partial(
+        _anvil, tuple(f for f in FLAGS if f != "--prune-history")
+    ),
+    "anvil, + --transaction-block-keeper 1": partial(
+        _anvil, (*FLAGS, "--transaction-block-keeper", "1")
+    ),
+    "anvil, + --slots-in-an-epoch 1": partial(_anvil, (*FLAGS, "--slots-in-an-epoch", "1")),
+    "revm node": _revm,
+}
 
 
 def _fill(world: World, count: int) -> None:
@@ -94,10 +111,9 @@ def main(levels: tuple[int, ...] = LEVELS, mines: int = 15, only: str | None = N
     """Print the per-block cost table: one row per variant, one column per level."""
     print(f"empty block cost (median of {mines} evm_mine, ms) vs stored receivables")
     print(f"{'variant':40s}" + "".join(f"{level:>10,d}" for level in levels))
-    for name, flags in VARIANTS.items():
+    for name, node in VARIANTS.items():
         if only and only not in name:
             continue
-        node: NodeFactory = _revm if flags is None else partial(_anvil, flags)
         row = empty_block_ms(node, levels, mines)
-        print(f"{name:40s}" + "".join(f"{row[level]:10.2f}" for level in levels), flush=True)
+        print(f"{name:40s}" + "".join(f"{row[level]:10.3f}" for level in levels), flush=True)
     return 0

@@ -58,7 +58,7 @@ def test_blocks_follow_sim_time_and_crash_fails_loudly() -> None:
 
 
 def _anvil_pid(ledger: ChainLedger) -> int:
-    check = ledger.rpc.on_transport_error
+    check = getattr(ledger.rpc, "on_transport_error", None)
     anvil = getattr(check, "__self__", None)
     assert isinstance(anvil, Anvil) and anvil._proc is not None
     return anvil._proc.pid
@@ -87,37 +87,45 @@ def test_reordered_block_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_interrupt_inside_a_run_stops_anvil() -> None:
-    pid = -1
+    pids: list[int | None] = []
     with pytest.raises(KeyboardInterrupt), chain_ledger(make_admin("ctrl-c"), POLICY, T0) as ledger:
-        pid = _anvil_pid(ledger)
+        pids = [node.pid for node in ledger.nodes]
+        assert _anvil_pid(ledger) in pids
         raise KeyboardInterrupt
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert len(pids) == 2  # the node and the empty base it forks
+    for pid in pids:
+        assert pid is not None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_keep_chain_leaves_a_finished_runs_node_up_and_answering() -> None:
     with keeping_anvil(), chain_ledger(make_admin("keep"), POLICY, T0) as ledger:
-        pid = _anvil_pid(ledger)
+        pids = [node.pid for node in ledger.nodes]
         url, ledger_address = ledger.rpc.url, ledger.ledger_address
     try:
         rpc = JsonRpc(url)
         assert int(rpc.call("eth_blockNumber"), 16) == 2  # the two deployments
         assert rpc.call("eth_getCode", [ledger_address, "latest"]) not in ("0x", None)
-        assert os.getsid(pid) == pid  # its own session: it outlives the run's process
+        assert len(pids) == 2 and all(os.getsid(p) == p for p in pids if p)  # own sessions
     finally:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+        for pid in pids:
+            assert pid is not None
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
     assert not anvil_kept()
 
 
 def test_keep_chain_still_stops_the_node_of_a_failed_run() -> None:
-    pid = -1
+    pids: list[int | None] = []
     admin = make_admin("keep-fail")
     with pytest.raises(RuntimeError), keeping_anvil(), chain_ledger(admin, POLICY, T0) as ledger:
-        pid = _anvil_pid(ledger)
+        pids = [node.pid for node in ledger.nodes]
         raise RuntimeError("the run failed")
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    for pid in pids:
+        assert pid is not None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_run_parser_has_keep_chain() -> None:
