@@ -64,8 +64,17 @@ bench-telemetry: bootstrap mosquitto
 	$(BIN)/python -m products.telemetry.bench
 	$(BIN)/python -m products.telemetry.case_bench
 
+# Case 1 ledger: the adapter against its raw limit on Anvil and on revm (tx/s, ratios), Anvil's
+# empty-block cost against stored receivables (before / after the fork), then case 1 on revm at
+# 100+100 and 1,000+1,000 suppliers x 12 months (innovated mode; wall time and ledger ops).
+LEDGER_RUN = $(BIN)/yinqi run scenarios/supply_chain.yaml --no-progress --out runs/bench-ledger \
+	--set supply_chain.ledger.adapter=revm --set "modes=[innovated]"
 bench-ledger: bootstrap
 	$(BIN)/python -m products.ledger.bench
+	$(BIN)/python -m products.ledger.bench --block-cost
+	$(LEDGER_RUN)
+	$(LEDGER_RUN) --set supply_chain.population.tier1_count=1000 \
+		--set supply_chain.population.tier2_count=1000
 
 # Sweep parallel efficiency: 8 real-component runs on 1 vs 2 warm local workers (T1 / (2 · T2)).
 bench-sweep: bootstrap
