@@ -120,7 +120,7 @@ def kpi_series_figure(
     windows: Sequence[Window] = (),
     markers: Sequence[Marker] = (),
 ) -> Figure | None:
-    """Small multiples of ``frame``'s monthly KPIs (from :func:`split_series`), one line per mode."""
+    """Small multiples of the monthly KPIs in ``frame``, one line per mode."""
     names = list(dict.fromkeys(frame["kpi"]))
     if not names:
         return None
