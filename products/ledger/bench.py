@@ -23,10 +23,11 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from products.ledger.anvil import Anvil
 from products.ledger.calls import gas_limit
-from products.ledger.chain import BATCH_LIMIT, ChainLedger
+from products.ledger.chain import BATCH_LIMIT, ChainLedger, start_nodes
 from products.ledger.fake import FakeLedger
 from products.ledger.ops import Accept, Finance, Issue, LedgerOp, Repay, Split
 from products.ledger.rpc import JsonRpc
@@ -91,9 +92,20 @@ def plan(blocks: int, issues_per_block: int) -> tuple[Plan, World]:
     return steps, world
 
 
-def _fresh_ledger() -> tuple[Anvil, ChainLedger, World]:
-    anvil = Anvil(T0).start()
-    ledger = ChainLedger(JsonRpc(anvil.url), make_admin(LABEL), POLICY, T0 + 1)
+@dataclass
+class _Nodes:
+    base: Anvil
+    node: Anvil
+
+    def stop(self) -> None:
+        self.node.stop()
+        self.base.stop()
+
+
+def _fresh_ledger() -> tuple[_Nodes, ChainLedger, World]:
+    """The run's kind of node (a fork of an empty base, :func:`start_nodes`) with the world."""
+    anvil = _Nodes(*start_nodes(T0))
+    ledger = ChainLedger(JsonRpc(anvil.node.url), make_admin(LABEL), POLICY, T0 + 1)
     world = World(ledger, LABEL, T0 + 10)
     world.setup()
     return anvil, ledger, world
@@ -135,7 +147,7 @@ def run_raw(steps: Plan) -> float:
                 txs.append({"from": op.sender, "to": to, "data": data, "gas": gas, "nonce": nonce})
                 nonces[op.sender] += 1
             blocks.append(txs)
-        rpc, now = JsonRpc(anvil.url), world.now_s
+        rpc, now = JsonRpc(anvil.node.url), world.now_s
         began = time.perf_counter()
         for i, txs in enumerate(blocks):
             for start in range(0, len(txs), BATCH_LIMIT):
