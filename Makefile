@@ -8,8 +8,8 @@ NODE_STAMP := node_modules/.installed
 SCENARIO ?= scenarios/baseline.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bootstrap mosquitto chromium clean bench bench-telemetry bench-ledger \
-	bench-sweep
+.PHONY: run test lint bootstrap mosquitto chromium clean bench bench-golden bench-telemetry \
+	bench-ledger bench-sweep
 
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 
@@ -55,7 +55,14 @@ lint: bootstrap
 test: bootstrap mosquitto chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Performance table: each case on its real component at a benchmark size: agent-days/s, the
+# component's rate against its raw limit measured in the same run, peak memory (see
+# docs/performance.md).
 bench: bootstrap
+	$(BIN)/python -m sim.perf
+
+# Golden KPI bands of scenarios/benchmarks.yaml (regression of default and utilisation rates).
+bench-golden: bootstrap
 	$(BIN)/yinqi bench
 
 # Case 3: sensor → broker → monitor throughput vs a raw paho round trip (embedded amqtt, mosquitto),
