@@ -82,3 +82,15 @@ def test_overrides_are_typed_through_the_schema() -> None:
     assert config.merchant_credit is not None
     assert config.merchant_credit.merchants == 700
     assert config.merchant_credit.scoring.estimator == "logistic_regression"
+
+
+def test_memory_estimate_follows_the_buffers_the_population_holds() -> None:
+    base = MerchantCreditConfig(merchants=100_000)
+    longer = MerchantCreditConfig.model_validate(
+        {"merchants": 100_000, "scoring": {"history_days": 120}}
+    )
+    # two populations held at once, 4 float32 signals per buffered day and merchant
+    assert (
+        longer.memory_estimate_bytes(12) - base.memory_estimate_bytes(12) == 100_000 * 2 * 16 * 30
+    )
+    assert base.memory_estimate_bytes(24) > base.memory_estimate_bytes(12)
