@@ -192,6 +192,7 @@ class MonthEnd(Event):
         days: days in the month.
         matured: leases that reached the end of their tenor.
         yard_days: machines in the yard (waiting for a lessee) summed over the month's days.
+        working_machine_days: machine-days of running leases with any engine hours.
     """
 
     kind: ClassVar[str] = "month_end"
@@ -207,6 +208,7 @@ class MonthEnd(Event):
             "days",
             "matured",
             "yard_days",
+            "working_machine_days",
         }
     )
     month: int
@@ -220,3 +222,4 @@ class MonthEnd(Event):
     days: float
     matured: float
     yard_days: float
+    working_machine_days: float

@@ -49,6 +49,7 @@ class MonthTally:
     days: float = 0.0
     matured: float = 0.0
     yard_days: float = 0.0
+    working_machine_days: float = 0.0
 
 
 class EquipmentLeasingModel(TwinModel):
@@ -228,6 +229,7 @@ class EquipmentLeasingModel(TwinModel):
         tally.active_leases_days += len(self.lessees)
         tally.days += 1
         tally.yard_days += float((self.book.status == YARD).sum())
+        tally.working_machine_days += float(((self.book.status == ACTIVE) & (engine > 0)).sum())
 
     def _close_month(self, day: int) -> None:
         t = (day + 1) * float(HOURS_PER_DAY)

@@ -191,10 +191,13 @@ def test_lgd_counts_open_defaults_at_expected_recovery_and_resolved_ones_apart()
             days=1,
             matured=0,
             yard_days=0,
+            working_machine_days=4,
         )
     )
     k.finish(TelemetryStats())
     t = k.totals
+    # 60 leased hours at 10 a day = 6 leased machine-days, 4 of them with engine hours
+    assert t["operating_rate"] == pytest.approx(4 / 6)
     assert t["lgd_resolved"] == pytest.approx(0.3)
     assert t["lgd"] == pytest.approx(1 - (70 + 60) / 200)
     assert t["recovery_rate"] == pytest.approx(1 - t["lgd"])

@@ -64,6 +64,14 @@ GLOSSARY: dict[str, Kpi] = {
         "higher",
         "fleet utilisation",
     ),
+    "operating_rate": Kpi(
+        "share of the machine-days on a running lease with any engine hours (开工率, the "
+        "measure of docs/calibration.md's 'Equipment operating rate' row: excavators 55-70%); "
+        "utilisation is the share of shift hours worked productively, a smaller number",
+        "share",
+        "higher",
+        "operating rate (开工率)",
+    ),
     "engine_hours_per_device_month": Kpi(
         "engine hours (idling included) per fleet slot and month",
         "hours",
@@ -438,10 +446,12 @@ class LeasingKpis:
         leases = n + self.counts["new_leases"]
         bank_costs = self._bank_costs(stats)
         credit_losses = exposure - recovered
+        leased_days = s["leased_available_hours"] / self.cfg.fleet.available_hours_per_day
         fees, return_losses = money["early_return_fees_cny"], money["early_return_losses_cny"]
         totals: dict[str, float] = {
             "utilisation": s["productive_hours"] / max(s["leased_available_hours"], 1.0),
             "fleet_utilisation": s["productive_hours"] / max(s["available_hours"], 1.0),
+            "operating_rate": s["working_machine_days"] / max(leased_days, 1.0),
             "engine_hours_per_device_month": s["engine_hours"] / n / months,
             "rental_income_cny": s["rental_income_cny"],
             "rent_billed_cny": s["rent_billed_cny"],
