@@ -224,9 +224,8 @@ def scenario_evaluator(
     sweep = SweepSpec(scenario=spec.scenario, seeds=spec.seeds, overrides=spec.overrides)
 
     def evaluate(points: list[dict[str, Any]], seeds: tuple[int, ...]) -> pd.DataFrame:
-        return run_plan(
-            plan(sweep, scenario, points=points), scenario, out, workers, scheduler, pool
-        )
+        tasks = plan(sweep, scenario, points=points, design=spec.method)
+        return run_plan(tasks, scenario, out, workers, scheduler, pool)
 
     return evaluate
 

@@ -141,6 +141,7 @@ def plan(
     scenario: Path,
     points: list[dict[str, Any]] | None = None,
     ledger: str | None = SWEEP_LEDGER,
+    design: str | None = None,
 ) -> Plan:
     """Expand a spec into tasks, replicate-major; every task is validated before anything runs.
 
@@ -149,6 +150,7 @@ def plan(
         scenario: the scenario file it names.
         points: parameter points to run instead of the spec's design (sensitivity designs).
         ledger: case 1's ledger adapter when the sweep does not set one (None: the scenario's).
+        design: the name recorded for ``points`` (e.g. ``morris``); default the spec's design.
     """
     code = _git_sha() or "no-git"
     points = spec.point_list() if points is None else points
@@ -172,7 +174,7 @@ def plan(
                     adapter,
                 )
             )
-    return Plan(tasks, scenario_hash(scenario), code, spec.design)
+    return Plan(tasks, scenario_hash(scenario), code, design or spec.design)
 
 
 def _finished(out: Path, task: Task) -> dict[str, Any] | None:

@@ -135,7 +135,7 @@ def test_sensitivity_command_on_the_twin(tmp_path, capsys):
     assert table.loc["supply_chain.bank.pricing.funding_rate_bps", "mu_star"] > 0
     assert (out / "figures" / "morris_supply_chain.innovated.programme_rate_bps_mean.png").is_file()
     runs = pd.read_parquet(out / "sweep.parquet")
-    assert len(runs) == 6 and set(runs["ledger"]) == {"fake"}
+    assert len(runs) == 6 and set(runs["ledger"]) == {"fake"} and set(runs["design"]) == {"morris"}
     study.write_text(study.read_text().replace("samples: 2", "samples: 2\nlevels: 3"))
     assert cli.main(["sensitivity", str(study), "--out", str(out)]) == 2
     assert "levels: 3 must be even" in capsys.readouterr().err
