@@ -231,11 +231,17 @@ class MqttTelemetry(MonitoredTelemetry):
         return self._tick_counts.get(tick) == count and self.collector.pending == count
 
     def drive(self, done: Callable[[], bool], what: str) -> None:
-        """Drive every socket from this thread until ``done()``; fail on death or stall."""
+        """Drive every socket from this thread until ``done()``; fail on death or stall.
+
+        A stall is ``barrier_timeout_s`` without any socket event; a slow tick that keeps
+        moving (a large fleet on a busy machine) is not one.
+        """
         deadline = time.monotonic() + self.barrier_timeout_s
         while not done():
             self._check_health(what)
-            if not self._service(timeout_s=0.05) and time.monotonic() > deadline:
+            if self._service(timeout_s=0.05):
+                deadline = time.monotonic() + self.barrier_timeout_s
+            elif time.monotonic() > deadline:
                 raise BrokerError(f"MQTT {what}: no progress for {self.barrier_timeout_s} s")
 
     def _service(self, timeout_s: float) -> bool:

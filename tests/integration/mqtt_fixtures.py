@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from products.telemetry.mosquitto import mosquitto_binary, run_mosquitto
-from products.telemetry.port import Alert, DeviceSpec
+from products.telemetry.port import Alert, DeviceSpec, TelemetryPort
 from products.telemetry.scripted import ScriptedDevice
 
 
@@ -67,7 +67,7 @@ def scripted_days() -> list[list]:
     ]
 
 
-def run_script(port) -> list[Alert]:  # type: ignore[no-untyped-def]
+def run_script(port: TelemetryPort) -> list[Alert]:
     """Drive a telemetry port through :func:`scripted_days`; returns the alerts of all ticks."""
     alerts: list[Alert] = []
     for tick, batches in enumerate(scripted_days()):

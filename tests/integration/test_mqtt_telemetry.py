@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -16,6 +17,8 @@ from mqtt_fixtures import (
     run_script,
 )
 
+from products.telemetry.broker import credential
+from products.telemetry.clients import make_client
 from products.telemetry.mqtt import MqttTelemetry, parse_broker_url
 from products.telemetry.port import DeviceSpec
 from products.telemetry.rules import MonitorRules
@@ -79,3 +82,42 @@ def test_broker_url_must_be_mqtt() -> None:
     assert parse_broker_url("mqtt://10.0.0.5:1884") == ("10.0.0.5", 1884)
     with pytest.raises(ValueError, match="mqtt://host:port"):
         parse_broker_url("http://127.0.0.1:1883")
+
+
+def _trickle(port: MqttTelemetry, stop: threading.Event) -> None:
+    """A device sending a (malformed) message every 0.1 s until ``stop``: events, no batch."""
+    assert port.broker is not None
+    client = make_client("EQ-S", "EQ-S", credential(port.secret, "EQ-S"))
+    client.connect("127.0.0.1", port.broker.port)
+    client.loop_start()
+    while not stop.wait(0.1):
+        client.publish("device/EQ-S/data", b"not json", qos=0)
+    client.loop_stop()
+    client.disconnect()
+
+
+def test_a_barrier_that_keeps_moving_outlasts_the_stall_timeout() -> None:
+    with MqttTelemetry(FLEET[:1], RULES, Sink(), barrier_timeout_s=2.0).open() as port:
+        stop = threading.Event()
+        sender = threading.Thread(target=_trickle, args=(port, stop))
+        sender.start()
+        try:
+            until = time.monotonic() + 5.0  # 2.5x the timeout, never 2 s without an event
+            port.drive(lambda: time.monotonic() > until, "slow barrier")
+        finally:
+            stop.set()
+            sender.join()
+        assert port.stats.rejected["malformed_json"] >= 20
+
+
+def test_a_stopped_broker_is_a_stall() -> None:
+    device = ScriptedDevice("EQ-S")
+    with MqttTelemetry(FLEET[:1], RULES, Sink(), barrier_timeout_s=1.0).open() as port:
+        assert port.broker is not None and port.broker.pid is not None
+        os.kill(port.broker.pid, signal.SIGSTOP)
+        try:
+            port.submit(device.batch(0, "W" * 24))
+            with pytest.raises(BrokerError, match=r"tick 0 barrier: no progress for 1.0 s"):
+                port.end_tick(0, 24.0)
+        finally:
+            os.kill(port.broker.pid, signal.SIGCONT)
