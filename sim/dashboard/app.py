@@ -58,7 +58,8 @@ def JobPanel(job: jobs.Job) -> None:
     """A run in progress or finished: its progress bar, then its KPIs."""
     use_poll(job.running)
     if job.running:
-        solara.Text(f"running {job.name}: {job.bar} ({job.progress:.0%})", classes=["yq-running"])
+        where = f"{job.bar} ({job.progress:.0%})" if job.bar else "starting"
+        solara.Text(f"running {job.name}: {where}", classes=["yq-running"])
         solara.ProgressLinear(value=job.progress * 100, classes=["yq-progress"])
         solara.Button("Stop", on_click=job.stop, outlined=True, color="error")
     elif job.error:
@@ -108,7 +109,15 @@ def Editor(source: Path, base: dict[str, Any]) -> None:
             if checked.error:
                 solara.Error(checked.error, classes=["yq-invalid"])
             sets = (f"--set '{o}'" for o in run_overrides)
-            solara.Preformatted(" ".join(["yinqi run", _label(source), *sets]))
+            solara.Text(
+                " ".join(["yinqi run", _label(source), *sets]),
+                classes=["yq-command"],
+                style={
+                    "font-family": "monospace",
+                    "font-size": "0.85em",
+                    "word-break": "break-all",
+                },
+            )
             solara.Checkbox(
                 label="quick: every <case>.<port>.adapter = fake", value=quick, on_value=set_quick
             )
@@ -198,7 +207,7 @@ def CompareTab() -> None:
         return
     frame = store.compare(root / a, root / b)
     if only_changed and not frame.empty:
-        frame = frame[frame["B - A"] != 0]
+        frame = frame[frame["B - A"] != 0].reset_index(drop=True)
     solara.Markdown(
         f"**{len(frame)} KPIs** · B − A per KPI total; *change %* relative to A; *better* says "
         "whether B moved the way the glossary calls good (one run each: plain deltas, no interval)"

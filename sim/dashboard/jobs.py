@@ -22,14 +22,15 @@ log = logging.getLogger(__name__)
 
 def fake_adapter_overrides(config: ScenarioConfig) -> list[str]:
     """``<case>.<port>.adapter=fake`` for every port of the scenario's cases that has a fake
-    adapter (the "quick" switch)."""
+    adapter and does not use it yet (the "quick" switch)."""
     found = []
     for case in config.cases():
         section = getattr(config, case)
         for name in type(section).model_fields:
             port = getattr(section, name)
             fields = getattr(type(port), "model_fields", {})
-            if "adapter" in fields and "fake" in str(fields["adapter"].annotation):
+            offers_fake = "adapter" in fields and "fake" in str(fields["adapter"].annotation)
+            if offers_fake and port.adapter != "fake":
                 found.append(f"{case}.{name}.adapter=fake")
     return found
 

@@ -78,4 +78,14 @@ def RunView(run_dir: Path, name: str) -> None:
         else:
             KpiCharts(frame)
     else:
-        solara.DataFrame(charts.formatted(store.claims(run_dir)), items_per_page=20)
+        solara.Markdown(claims_markdown(store.claims(run_dir)))
+
+
+def claims_markdown(frame: pd.DataFrame) -> str:
+    """The claims table as Markdown (long notes wrap instead of running off the page)."""
+    header = ["case", "claim", "target", "measured", "holds", "note"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in charts.formatted(frame).itertuples(index=False):
+        cells = [str(getattr(row, c)).replace("|", "\\|").replace("\n", " ") for c in header]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -88,7 +88,7 @@ def Section(
         if group.description and opened:
             solara.Text(group.description, style={"font-size": "0.8em", "color": "#555"})
         if opened:
-            with solara.Column(gap="4px", style={"padding-left": "18px"}):
+            with solara.Column(gap="10px", style={"padding-left": "18px"}):
                 for child in group.children:
                     if isinstance(child, FormGroup):
                         Section(child, base, edits, errors, on_edit)

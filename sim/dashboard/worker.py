@@ -68,7 +68,9 @@ def _emit(message: dict[str, Any]) -> None:
 def _watch(progress: Progress, stop: threading.Event) -> None:
     last = None
     while not stop.wait(POLL_S):
-        message = progress.update([b for b in list(tqdm._instances) if not b.disable])
+        with tqdm.get_lock():  # the bars add and remove themselves under this lock
+            bars = [b for b in list(tqdm._instances) if not b.disable]
+        message = progress.update(bars)
         if message is not None and message != last:
             _emit(message)
             last = message
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, stream=sys.__stderr__, format="%(levelname)s %(name)s: %(message)s"
     )
     logging.captureWarnings(True)
+    logging.getLogger("MESA").setLevel(logging.WARNING)
     sys.stderr = _Terminal()
 
     from sim.config import load_scenario

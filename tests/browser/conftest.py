@@ -1,34 +1,32 @@
 """The dashboard served by ``yinqi dashboard`` in a subprocess, driven by Debian's Chromium.
 
 A missing ``chromium`` is a set-up failure, never a skip. The store gets a tiny scenario (case 1,
-8 suppliers, 2 months, fake ledger) and two finished runs of it (seeds 1 and 2) made in-process.
+8 suppliers, 2 months) and two finished runs of it (seeds 1 and 2, fake ledger) made in-process.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sim.dashboard.launch import dashboard_process
+
+#: The premade runs use the in-memory ledger; the form's "quick" switch does the same.
+FAKE_LEDGER = "supply_chain.ledger.adapter=fake"
 TINY = """\
 name: tiny
-description: tiny browser-test scenario (case 1, fake ledger)
+description: tiny browser-test scenario (case 1)
 months: 2
 seed: 1
 supply_chain:
-  ledger:
-    adapter: fake
   population:
     tier1_count: 4
     tier2_count: 4
 """
-READY_TIMEOUT_S = 90
 
 
 @pytest.fixture(scope="session")
@@ -52,34 +50,18 @@ def _two_runs(root: Path) -> None:
     from sim.runner import run_scenario
 
     for seed in (1, 2):
-        run_scenario(root / "tiny.yaml", seed=seed, out=root, progress=False)
+        run_scenario(
+            root / "tiny.yaml", seed=seed, overrides=[FAKE_LEDGER], out=root, progress=False
+        )
 
 
 @pytest.fixture(scope="session")
 def dashboard(store: Path) -> Iterator[str]:
     """``yinqi dashboard --runs <store>`` on a free port, with two finished runs of ``tiny.yaml``
     (seeds 1 and 2, made while the server starts); its URL once it answers."""
-    command = [sys.executable, "-m", "sim.cli", "dashboard", "--runs", str(store), "--port", "0"]
-    log = (store.parent / "dashboard.log").open("w", encoding="utf-8")
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
-    try:
-        _two_runs(store)
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        assert line.startswith("dashboard: http://127.0.0.1:"), f"server said {line!r}"
-        url = line.split()[1]
-        # the socket listens before the URL is printed: this request waits for the app itself
-        with urllib.request.urlopen(url, timeout=READY_TIMEOUT_S) as response:
-            assert response.status == 200
+    log = store.parent / "dashboard.log"
+    with dashboard_process(store, log, while_starting=lambda: _two_runs(store)) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +79,7 @@ def page(browser: Browser, dashboard: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)  # a loaded machine renders slowly
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
     page.goto(dashboard)

@@ -22,7 +22,7 @@ def _pick_scenario(page: Page, name: str) -> None:
 
 def _pick(page: Page, css: str, option: str) -> None:
     page.locator(css).click()
-    page.locator(".v-menu__content:visible").get_by_text(option, exact=True).click()
+    page.locator(".menuable__content__active").get_by_text(option, exact=True).click()
 
 
 def _fill(page: Page, path: str, value: str) -> None:
