@@ -17,6 +17,8 @@ is recorded; a slowdown beyond ``wall_time_tolerance`` is a warning, never a fai
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import math
 from dataclasses import dataclass
@@ -120,9 +122,7 @@ def kpi_test(golden: Golden, values: list[float], paired: bool, alpha: float) ->
     g_sd = nan if golden.sd is None else golden.sd
     detectable = nan
     if len(g) >= 2:
-        df_design = 2 * len(g) - 2
-        crit = stats.t.ppf(1 - alpha / 2, df_design) + stats.t.ppf(POWER, df_design)
-        detectable = float(crit * g_sd * math.sqrt(2 / len(g)))
+        detectable = _critical_sum(alpha, 2 * len(g) - 2) * g_sd * math.sqrt(2 / len(g))
     if len(g) < 2:
         method, mean, sd, difference, p_value = "no golden", nan, nan, nan, 0.0
     elif n < 2 or np.isnan(x).any():
@@ -144,6 +144,12 @@ def kpi_test(golden: Golden, values: list[float], paired: bool, alpha: float) ->
         golden.tolerance,
         detectable,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _critical_sum(alpha: float, df: int) -> float:
+    """t quantiles of a two-sided level-alpha test plus 80% power (the detectable shift in SEs)."""
+    return float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(POWER, df))
 
 
 def _t_test(x: np.ndarray, g: np.ndarray, golden_sd: float, paired: bool) -> tuple[float, float]:
@@ -362,3 +368,36 @@ _Dumper.add_representer(list, _represent_list)
 
 def _g(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, int | float) else "none"
+
+
+def seed_split_false_alarms(
+    values: dict[str, list[float]], size: int, alpha: float, limit: int = 10_000
+) -> tuple[int, int]:
+    """How often the bench's Welch test fails between two disjoint seed sets of one behaviour.
+
+    Args:
+        values: per watched KPI, its value on each of the same N seeds (N >= 2 × ``size``).
+        size: seeds per set (golden and new).
+        alpha: the family-wise level (Bonferroni over the KPIs, as in a benchmark).
+        limit: at most this many (golden, new) pairs of disjoint sets, drawn in a fixed order.
+
+    Returns:
+        ``(alarms, comparisons)``: benchmark-level failures among the comparisons.
+    """
+    n = len(next(iter(values.values())))
+    level = alpha / len(values)
+    alarms = comparisons = 0
+    for golden_set in itertools.combinations(range(n), size):
+        rest = [i for i in range(n) if i not in golden_set]
+        for new_set in itertools.combinations(rest, size):
+            failed = False
+            for series in values.values():
+                gold = np.asarray([series[i] for i in golden_set])
+                sample = Golden(values=tuple(gold), mean=gold.mean(), sd=gold.std(ddof=1))
+                test = kpi_test(sample, [series[i] for i in new_set], paired=False, alpha=level)
+                failed |= not test.ok
+            alarms += failed
+            comparisons += 1
+            if comparisons >= limit:
+                return alarms, comparisons
+    return alarms, comparisons

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from sim import cli, runner
-from sim.bench import Golden, kpi_test, load_bench, run_bench
+from sim.bench import Golden, kpi_test, load_bench, run_bench, seed_split_false_alarms
 from sim.kernel.clock import TwinModel
 from sim.kernel.errors import ScenarioError
 
@@ -129,3 +129,11 @@ def test_bad_bench_files_and_arguments(tmp_path, bench_file, capsys):
         run_bench(bench_file, tmp_path / "runs", group="full")
     assert cli.main(["bench", str(bench_file), "--seeds", "1,x"]) == 2
     assert "--seeds: '1,x' must be comma-separated integers" in capsys.readouterr().err
+
+
+def test_seed_split_false_alarms_on_one_behaviour():
+    rng = np.random.default_rng(11)
+    values = {f"k{i}": list(rng.lognormal(0, 0.5, 8)) for i in range(3)}
+    alarms, comparisons = seed_split_false_alarms(values, size=3, alpha=0.05)
+    assert comparisons == 56 * 10
+    assert 0 < alarms / comparisons < 0.1  # skewed KPIs: near the nominal 5%, not far above
