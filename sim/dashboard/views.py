@@ -84,7 +84,7 @@ def RunView(run_dir: Path, name: str) -> None:
 def claims_markdown(frame: pd.DataFrame) -> str:
     """The claims table as Markdown (long notes wrap instead of running off the page)."""
     header = ["case", "claim", "target", "measured", "holds", "note"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(header) + " |", "|" + ":---|" * len(header)]
     for row in charts.formatted(frame).itertuples(index=False):
         cells = [str(getattr(row, c)).replace("|", "\\|").replace("\n", " ") for c in header]
         lines.append("| " + " | ".join(cells) + " |")
