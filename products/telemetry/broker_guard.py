@@ -127,10 +127,13 @@ class DeviceBroker(Broker):
             await super()._broadcast_message(session, topic, data, force_qos)
             return
         for target, handler in targets:
-            if await self._topic_filtering(target, topic=topic, action=Action.RECEIVE):
-                await handler.mqtt_publish(topic, data, QOS_0, retain=False)
-            else:
+            if not await self._topic_filtering(target, topic=topic, action=Action.RECEIVE):
                 log.info("%s not allowed to receive messages from %r", target.client_id, topic)
+                continue
+            try:
+                await handler.mqtt_publish(topic, data, QOS_0, retain=False)
+            except Exception:  # as amqtt's broadcast loop: one receiver's failure is skipped
+                log.exception("delivery of %r to %s failed", topic, target.client_id)
 
     def _direct_targets(
         self, topic: str | None, force_qos: int | None
