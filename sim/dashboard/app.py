@@ -185,17 +185,17 @@ def RunsTab() -> None:
 def CompareTab() -> None:
     """Two runs side by side: per-KPI totals and their difference."""
     root = runs_root()
-    names = [n for n in store.run_dirs(root) if (root / n / "summary.json").is_file()]
+    names = store.comparable(root)
     a, set_a = solara.use_state(names[-2] if len(names) > 1 else "")
     b, set_b = solara.use_state(names[-1] if len(names) > 1 else "")
     only_changed, set_only_changed = solara.use_state(True)
     if len(names) < 2:
-        solara.Info("compare needs two finished runs in the store")
+        solara.Info("compare needs two finished runs (or two sweeps) in the store")
         return
     with solara.Row():
-        for label, value, setter, css in (("run A", a, set_a, "a"), ("run B", b, set_b, "b")):
+        for label, value, setter, css in (("A", a, set_a, "a"), ("B", b, set_b, "b")):
             solara.Select(
-                label,
+                f"run or sweep {label}",
                 values=names,
                 value=value if value in names else None,
                 on_value=lambda v, setter=setter: setter(v or ""),
@@ -203,14 +203,18 @@ def CompareTab() -> None:
             )
         solara.Checkbox(label="changed KPIs only", value=only_changed, on_value=set_only_changed)
     if a not in names or b not in names:
-        solara.Info("pick two runs")
+        solara.Info("pick two runs or two sweeps")
         return
-    frame = store.compare(root / a, root / b)
+    try:
+        frame, note = store.compare(root / a, root / b)
+    except ScenarioError as exc:
+        solara.Error(str(exc), classes=["yq-compare-error"])
+        return
     if only_changed and not frame.empty:
         frame = frame[frame["B - A"] != 0].reset_index(drop=True)
     solara.Markdown(
-        f"**{len(frame)} KPIs** · B − A per KPI total; *change %* relative to A; *better* says "
-        "whether B moved the way the glossary calls good (one run each: plain deltas, no interval)"
+        f"**{len(frame)} KPIs** · {note} · B − A per KPI; *change %* relative to A; *better* "
+        "says whether B moved the way the glossary calls good"
     )
     solara.DataFrame(charts.formatted(frame), items_per_page=25)
 

@@ -177,33 +177,44 @@ def manifest(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def compare(run_a: Path, run_b: Path) -> pd.DataFrame:
-    """Per-KPI totals of two runs: A, B, B - A and the relative change, with the KPI's unit and
-    whether B moved the good way (plain deltas: one value per run, no interval)."""
-    a, b = load_results(run_a).kpis, load_results(run_b).kpis
+def comparable(root: Path) -> list[str]:
+    """Finished runs (sweeps' runs too) and sweeps of the store, relative to ``root``."""
+    runs = [n for n in run_dirs(root) if (root / n / "summary.json").is_file()]
+    return runs + [e.name for e in entries(root) if e.kind == "sweep"]
+
+
+def compare(side_a: Path, side_b: Path) -> tuple[pd.DataFrame, str]:
+    """Per-KPI ``B - A`` of two runs or two sweeps through :mod:`sim.compare` (two sweeps: paired
+    by point and seed with a 95% bootstrap interval over seeds; two runs: plain deltas), with
+    the KPI's unit and whether B moved the good way; and the comparison's note.
+
+    Raises:
+        ScenarioError: the sides cannot be compared (other cases, no common seeds, not finished).
+    """
+    from sim.compare import compare as paired
+    from sim.compare import load_side
+
+    result = paired(load_side(side_a, "A"), load_side(side_b, "B"))
     rows = []
-    for key in sorted(set(a) & set(b)):
-        case, group, kpi = _split(key)
-        va, vb = a[key], b[key]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb)):
-            continue
-        delta = vb - va
+    for row in result.table.itertuples(index=False):
+        case, group, kpi = _split(str(row.kpi))
         entry = glossary(case).get(kpi)
-        good = getattr(entry, "good", "")
+        interval = f"{row.ci_low:.4g} … {row.ci_high:.4g}" if pd.notna(row.ci_low) else ""
         rows.append(
             {
                 "case": case,
                 "mode": group,
                 "kpi": kpi,
-                "A": va,
-                "B": vb,
-                "B - A": delta,
-                "change %": 100 * delta / abs(va) if va else None,
+                "A": row.mean_a,
+                "B": row.mean_b,
+                "B - A": row.delta,
+                "95% CI": interval,
+                "change %": 100 * row.relative if pd.notna(row.relative) else None,
                 "unit": getattr(entry, "unit", ""),
-                "better": _better(delta, good),
+                "better": _better(row.delta, getattr(entry, "good", "")),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), result.note
 
 
 def _better(delta: float, good: str) -> str:

@@ -71,10 +71,11 @@ def test_two_runs_compare(page: Page, store: Path) -> None:
     page.get_by_role("tab", name="Compare").click()
     _pick(page, ".yq-compare-a", names[0])
     _pick(page, ".yq-compare-b", names[1])
-    deltas = run_store.compare(store / names[0], store / names[1])
+    deltas, note = run_store.compare(store / names[0], store / names[1])
     changed = deltas[deltas["B - A"] != 0]
-    assert not changed.empty
+    assert not changed.empty and "plain deltas" in note
     expect(page.get_by_text(f"{len(changed)} KPIs")).to_be_visible()
+    expect(page.get_by_text(note, exact=False)).to_be_visible()
     expect(page.get_by_role("columnheader", name="B - A")).to_be_visible()
     first = changed.iloc[0]
     expect(page.get_by_role("cell", name=first["kpi"], exact=True).first).to_be_visible()
