@@ -103,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{one.wall_s:.1f} / ({args.workers} · {many.wall_s:.1f})); speed-up "
         f"{one.wall_s / many.wall_s:.2f}×; identical KPI tables: {same}; {_load()}"
     )
+    slow = (one.run_s / len(one.frame)) / (many.run_s / len(many.frame))
+    print(f"mean run wall, 1 worker / {args.workers} workers: {slow:.2f}")
+    if slow > 1:
+        print(
+            "warning: the runs were slower on 1 worker than on several, so other load on the "
+            "machine changed between the two sweeps; the efficiency above is not valid"
+        )
     return 0
 
 
