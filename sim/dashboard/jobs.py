@@ -59,6 +59,7 @@ class Job:
     returncode: int | None = None
     log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=20))
     _process: subprocess.Popen[str] | None = field(default=None, repr=False)
+    _reader: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -81,7 +82,8 @@ class Job:
             bufsize=1,
         )
         threading.Thread(target=self._read_log, daemon=True).start()
-        threading.Thread(target=self._read_progress, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_progress, daemon=True)
+        self._reader.start()
 
     def stop(self) -> None:
         """Ask the worker to stop (SIGTERM: the run is finalised as failed, "Terminated")."""
@@ -89,9 +91,10 @@ class Job:
             self._process.terminate()
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Wait for the worker to end; its exit code."""
-        if self._process is not None:
+        """Wait for the worker to end and its last line to be read; its exit code."""
+        if self._process is not None and self._reader is not None:
             self._process.wait(timeout)
+            self._reader.join(timeout)
         return self.returncode
 
     def _read_progress(self) -> None:
