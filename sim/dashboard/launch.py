@@ -1,4 +1,5 @@
-"""Start ``yinqi dashboard`` as a subprocess and wait until it answers (browser tests, screenshots)."""
+"""Start ``yinqi dashboard`` as a subprocess and wait until it answers (for the browser tests
+and the screenshots)."""
 
 from __future__ import annotations
 
