@@ -1,6 +1,7 @@
 """Screenshots of the dashboard's main views for ``docs/``
 (``python -m sim.dashboard.screenshots``), taken from the shipped code: a demo store (a small
-case-1 scenario, two finished runs) is made in a temporary folder, served by ``yinqi dashboard`` and driven in headless Chromium.
+case-1 scenario, two finished runs) is made in a temporary folder, served by ``yinqi dashboard``
+and driven in headless Chromium.
 
 Writes ``docs/dashboard_form.png`` (the generated form with an invalid value),
 ``dashboard_progress.png``, ``dashboard_run.png`` (a finished run's KPI charts),
