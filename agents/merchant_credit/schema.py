@@ -358,8 +358,9 @@ class MerchantCreditConfig(Frozen):
         rescore_days - 1`` float32 days x 4 signals, ≈ 250 B of traits and state), ≈ 0.5 KiB per
         merchant of book, desk and KPI arrays, ≈ 100 B per merchant-month of event-log rows
         and month-end scores, ≈ 300 MiB of libraries, training cohort and model, and up to
-        ≈ 150 MiB of scoring-block temporaries (blocks of 65,536 merchants). Measured: 100,000
-        merchants x 2 months peaked at 782 MiB (this estimate: 858 MiB)."""
+        ≈ 150 MiB of scoring-block temporaries (blocks of 65,536 merchants). Measured peaks:
+        100,000 merchants x 2 months 782 MiB (this estimate: 858 MiB), 500,000 x 24 months
+        3.01 GiB (estimate: 3.46 GiB)."""
         buffer_days = self.scoring.history_days + self.scoring.rescore_days - 1
         population = 4 * 4 * buffer_days + 250
         blocks = 150 * 2**20 * min(1.0, self.merchants / 65_536)
