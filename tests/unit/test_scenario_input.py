@@ -115,9 +115,9 @@ def test_a_population_the_machine_cannot_hold_is_refused_with_the_estimate(monke
     from sim import runner
 
     config = load_scenario(MINIMAL, overrides=["merchant_credit.merchants=1000000", "months=1"])
-    assert 6 * 2**30 < config.memory_estimate_bytes() < 7 * 2**30
-    monkeypatch.setattr(runner, "available_memory_bytes", lambda: 4 * 2**30)
-    with pytest.raises(ScenarioError, match=r"needs about 6\.\d GiB \(estimate\) but only 4\.0"):
+    assert 4 * 2**30 < config.memory_estimate_bytes() < 5 * 2**30
+    monkeypatch.setattr(runner, "available_memory_bytes", lambda: 2 * 2**30)
+    with pytest.raises(ScenarioError, match=r"needs about 4\.\d GiB \(estimate\) but only 2\.0"):
         runner.run_scenario(config, out="/nonexistent/never-created", progress=False)
     monkeypatch.setattr(runner, "available_memory_bytes", lambda: 64 * 2**30)
     runner.check_memory(config)
