@@ -28,6 +28,7 @@ from SALib.sample import sobol as sobol_sample
 from sim import io as sio
 from sim.config import Frozen, read_yaml
 from sim.kernel.errors import RunError, ScenarioError
+from sim.sensitivity_figures import write_figures
 from sim.sweep import SweepSpec, describe, plan, run_plan
 from sim.sweep_design import ParameterRange, points_from_unit
 from sim.sweep_pool import WarmPool
@@ -232,9 +233,8 @@ def scenario_evaluator(
 
 def write_study(study: Study, out: Path) -> list[Path]:
     """Write ``sensitivity.csv``, ``sensitivity.parquet`` and one figure per KPI; their paths."""
-    from sim.sensitivity_figures import write_figures
-
     out.mkdir(parents=True, exist_ok=True)
     sio.write_text(out / "sensitivity.csv", study.indices.to_csv(index=False))
     sio.write_parquet(out / "sensitivity.parquet", study.indices)
-    return [out / "sensitivity.csv", out / "sensitivity.parquet", *write_figures(study, out)]
+    figures = write_figures(study.indices, study.spec.method, out)
+    return [out / "sensitivity.csv", out / "sensitivity.parquet", *figures]

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
-if TYPE_CHECKING:
-    from sim.sensitivity import Study
 
 
 def _short(name: str) -> str:
@@ -53,14 +49,15 @@ def morris_tornado(rows: pd.DataFrame, kpi: str) -> Figure:
     return fig
 
 
-def write_figures(study: Study, out: Path) -> list[Path]:
-    """One PNG per analysed KPI under ``out/figures``; their paths."""
+def write_figures(indices: pd.DataFrame, method: str, out: Path) -> list[Path]:
+    """One PNG per analysed KPI of a study's ``indices`` (``method`` sobol | morris) under
+    ``out/figures``; their paths."""
     folder = out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    draw = sobol_bars if study.spec.method == "sobol" else morris_tornado
+    draw = sobol_bars if method == "sobol" else morris_tornado
     paths = []
-    for kpi, rows in study.indices.groupby("kpi", sort=False):
-        path = folder / f"{study.spec.method}_{re.sub(r'[^A-Za-z0-9_.-]', '_', str(kpi))}.png"
+    for kpi, rows in indices.groupby("kpi", sort=False):
+        path = folder / f"{method}_{re.sub(r'[^A-Za-z0-9_.-]', '_', str(kpi))}.png"
         draw(rows, str(kpi)).savefig(path, dpi=110)
         paths.append(path)
     return paths

@@ -28,7 +28,7 @@ from sim.config import Frozen, format_validation_error, load_scenario, read_yaml
 from sim.kernel.errors import ScenarioError
 from sim.runner import _git_sha, load_results
 from sim.sweep_design import Design, ParameterRange, sampled_points
-from sim.sweep_pool import WarmPool, execute
+from sim.sweep_pool import Task, WarmPool, execute
 
 log = logging.getLogger(__name__)
 #: Ledger adapter of case 1 in sweeps and sensitivity studies unless the sweep file sets
@@ -87,20 +87,6 @@ class SweepSpec(Frozen):
             for combo in itertools.product(*(self.grid[k] for k in grid_keys))
             for row in zip_rows
         ]
-
-
-@dataclass(frozen=True)
-class Task:
-    """One run of a sweep: a point and a seed, with its stable key and provenance."""
-
-    point_id: int
-    replicate: int
-    seed: int
-    params: dict[str, Any]
-    overrides: tuple[str, ...]
-    key: str
-    config_hash: str
-    ledger: str | None
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,32 @@ import logging
 import os
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing import get_context
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm import tqdm
 
 from sim.kernel.errors import SchedulerError
 
-if TYPE_CHECKING:
-    from sim.sweep import Task
-
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep: a point and a seed, with its stable key and provenance."""
+
+    point_id: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+    overrides: tuple[str, ...]
+    key: str
+    config_hash: str
+    ledger: str | None
+
+
 #: How long a sweep waits for the Dask scheduler it was pointed at before giving up.
 SCHEDULER_TIMEOUT_S = 5.0
 #: Imported once per worker: the runner, every case's wiring and the adapters' libraries.

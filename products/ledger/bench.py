@@ -31,11 +31,11 @@ from products.ledger.chain import BATCH_LIMIT, ChainLedger, start_nodes
 from products.ledger.fake import FakeLedger
 from products.ledger.ops import Accept, Finance, Issue, LedgerOp, Repay, Split
 from products.ledger.rpc import JsonRpc
-from products.ledger.testing import HOUR_S, POLICY, T0, World, make_admin
+from products.ledger.testing import BENCH_LABEL as LABEL
+from products.ledger.testing import HOUR_S, POLICY, T0, BenchPlan, World, make_admin
 from sim.kernel.calendar import DAY_S
 
-Plan = list[list[LedgerOp]]
-LABEL = "bench"
+Plan = BenchPlan
 RAW_NAMES = {"anvil": "raw batched JSON-RPC", "revm": "raw message_call loop"}
 
 

@@ -15,11 +15,12 @@ from collections import defaultdict
 
 import pyrevm
 
-from products.ledger.bench import LABEL, Plan
 from products.ledger.calls import gas_limit
 from products.ledger.chain import ChainLedger
 from products.ledger.revm_rpc import RevmRpc
+from products.ledger.testing import BENCH_LABEL as LABEL
 from products.ledger.testing import HOUR_S, POLICY, T0, World, make_admin
+from products.ledger.testing import BenchPlan as Plan
 
 
 def _fresh() -> tuple[RevmRpc, ChainLedger, World]:

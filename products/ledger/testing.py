@@ -29,6 +29,11 @@ from products.ledger.paper import PaperLedger
 from products.ledger.port import MAX_UINT256, LedgerPort, OpResult, derive_address, invoice_hash
 from sim.kernel.calendar import DAY_S
 
+#: A benchmark's blocks of ops, planned on the reference model (products.ledger.bench).
+BenchPlan = list[list[LedgerOp]]
+#: The address label of the benchmarks' worlds.
+BENCH_LABEL = "bench"
+
 T0 = 1_735_689_600  # 2025-01-01 UTC
 HOUR_S = 3_600
 POLICY = Policy(

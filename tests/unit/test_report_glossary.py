@@ -13,7 +13,7 @@ DOC = Path(__file__).parents[2] / "docs" / "glossary.md"
 def test_docs_glossary_is_generated_from_the_cases_glossaries():
     expected = glossary_markdown(glossary())
     assert DOC.read_text(encoding="utf-8") == expected, (
-        "docs/glossary.md is stale: run `.venv/bin/python -m sim.cases.kpi_glossary`"
+        "docs/glossary.md is stale: run `.venv/bin/python -m sim.cases.glossary_docs`"
     )
 
 
@@ -63,7 +63,7 @@ def test_readme_kpi_section_is_generated_from_the_glossary():
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme_section(glossary())
-    assert section in readme, "README's KPI section is stale: run python -m sim.cases.kpi_glossary"
+    assert section in readme, "README's KPI section is stale: run python -m sim.cases.glossary_docs"
     assert replace_readme_section(readme, section) == readme
     for case, names in HEADLINE.items():
         assert set(names) <= set(glossary(case)[case]), case
