@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 _ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = _ROOT / "scenarios" / "equipment_leasing.yaml"
 CASE, MODE = "equipment_leasing", "innovated"
-TARGETS_S = {"embedded": 300.0, "mosquitto": 180.0}
+TARGETS_S = {"embedded": 300.0, "mosquitto": 180.0}  # at ISSUE_SIZE only
+ISSUE_SIZE = (3000, 12)
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,13 @@ def raw_round_trip(url: str, secret: bytes, devices: int, ticks: int) -> float:
         raw.close()
 
 
-def _row(run: CaseRun, fake: CaseRun | None) -> str:
+def _row(run: CaseRun, fake: CaseRun | None, issue_size: bool = False) -> str:
     rate = run.messages / run.mode_s
     line = (
         f"{run.adapter:9s} run {run.wall_s:7.1f} s  mode {run.mode_s:7.1f} s  "
         f"{rate:8.0f} msg/s  cpu {run.cpu_s:7.1f} s  {run.cpu_s * 1e3 / run.messages:.3f} ms/msg"
     )
-    target = TARGETS_S.get(run.adapter)
+    target = TARGETS_S.get(run.adapter) if issue_size else None
     if target is not None:
         verdict = "met" if run.wall_s < target else "MISSED"
         line += f"  target < {target:.0f} s: {verdict}"
@@ -146,13 +147,14 @@ def bench(devices: int, months: int, raw_ticks: int, adapters: list[str]) -> int
     """Run the chosen adapters, print the table; 1 if a broker run's KPIs differ from the fake."""
     runs: dict[str, CaseRun] = {}
     ratios: list[str] = []
+    at_issue = (devices, months) == ISSUE_SIZE
     secret = secrets.token_bytes(32)
     if "fake" in adapters:
         runs["fake"] = run_case("fake", devices, months)
         print(_row(runs["fake"], None), flush=True)
     if "embedded" in adapters:
         runs["embedded"] = run_case("embedded", devices, months)
-        print(_row(runs["embedded"], runs.get("fake")), flush=True)
+        print(_row(runs["embedded"], runs.get("fake"), at_issue), flush=True)
         with EmbeddedBroker(secret) as broker:
             raw = raw_round_trip(broker.url, secret, devices, raw_ticks)
         ratios.append(_ratio(runs["embedded"], raw))
@@ -162,7 +164,7 @@ def bench(devices: int, months: int, raw_ticks: int, adapters: list[str]) -> int
                 print("mosquitto not installed (make mosquitto): skipped")
             else:
                 runs["mosquitto"] = run_case("mosquitto", devices, months, broker_url=url)
-                print(_row(runs["mosquitto"], runs.get("fake")), flush=True)
+                print(_row(runs["mosquitto"], runs.get("fake"), at_issue), flush=True)
                 raw = raw_round_trip(url, secret, devices, raw_ticks)
                 ratios.append(_ratio(runs["mosquitto"], raw))
     print(f"raw paho round trip on the same broker kind: {devices} connections x {raw_ticks} ticks")
