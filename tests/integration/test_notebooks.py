@@ -39,8 +39,22 @@ def _all_nan_columns(table_html: str) -> list[int]:
     return [j for j in range(width) if all(row[j].strip() == "NaN" for row in cells)]
 
 
+#: The notebooks that take about a minute or more each: executed in CI's slow run (``.ci/run``),
+#: so the default suite stays well under 15 minutes; the others run in every ``make test``.
+SLOW_NOTEBOOKS = {
+    "02_merchant_credit_shock",
+    "03_leasing_what_works",
+    "06_leasing_tariff_design",
+    "07_sensitivity",
+}
+NOTEBOOK_PARAMS = [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW_NOTEBOOKS else [])
+    for p in NOTEBOOKS
+]
+
+
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOK_PARAMS)
 def test_notebook_executes(path, tmp_path, monkeypatch):
     monkeypatch.setenv("YINQI_RUNS_DIR", str(tmp_path / "runs"))
     notebook = nbformat.read(path, as_version=4)

@@ -117,7 +117,17 @@ def test_every_file_is_valid_and_documents_what_it_stresses(path: Path) -> None:
     assert tiny.months <= config.months and not config.warnings()
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+#: The two stress files whose test-size runs take 10 s or more: in CI's slow run (``.ci/run``).
+SLOW_STRESS = {"demand_shock", "downturn_2009"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW_STRESS else [])
+        for p in FILES
+    ],
+)
 def test_the_documented_kpis_move_the_stated_way(path: Path) -> None:
     shocked = tiny_totals(path, shocked=True)
     calm = tiny_totals(path, shocked=False)
