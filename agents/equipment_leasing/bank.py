@@ -3,7 +3,8 @@
 This is where an MQTT alert becomes a bank action. Actions, each switched and sized by ``bank:``
 policies in the scenario: **call** the lessee on idle-type alerts (the maker's dealer network may
 then find the machine a job; with no job, the lessee may take an **early return**, and the machine
-goes to the yard for another customer), **restructure** arrears once (unless the bank has seen misuse),
+goes to the yard for another customer), **restructure** arrears once (unless the bank has seen
+misuse),
 **remote lock** a machine in arrears or out of its region (telemetry mode only), and **repossess**
 on default (more than ``lease.default_after_days_past_due`` days past due) or when a lock does not
 bring payment. Recovery is faster and surer when the machine can be located. A machine back in

@@ -140,7 +140,10 @@ def _row(run: CaseRun, fake: CaseRun | None, issue_size: bool = False) -> str:
 
 def _ratio(run: CaseRun, raw: float) -> str:
     rate = run.messages / run.mode_s
-    return f"{run.adapter:9s} raw paho {raw:8.0f} msg/s   case {rate:8.0f} msg/s   ratio {rate / raw:.2f}"
+    return (
+        f"{run.adapter:9s} raw paho {raw:8.0f} msg/s   case {rate:8.0f} msg/s   "
+        f"ratio {rate / raw:.2f}"
+    )
 
 
 def bench(devices: int, months: int, raw_ticks: int, adapters: list[str]) -> int:

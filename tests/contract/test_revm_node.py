@@ -71,7 +71,8 @@ def test_a_reverting_view_is_an_execution_reverted_error(w: World) -> None:
     ledger = w.ledger
     data = ledger.ledger.encode_call("ownerOf", [999])  # type: ignore[attr-defined]
     with pytest.raises(RpcError, match="execution reverted") as err:
-        rpc.call("eth_call", [{"to": ledger.ledger_address, "data": data}, "latest"])  # type: ignore[attr-defined]
+        address = ledger.ledger_address  # type: ignore[attr-defined]
+        rpc.call("eth_call", [{"to": address, "data": data}, "latest"])
     assert err.value.error["code"] == 3 and err.value.error["data"]
 
 

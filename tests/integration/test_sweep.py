@@ -122,7 +122,8 @@ def test_sensitivity_command_on_the_twin(tmp_path, capsys):
     study.write_text(
         "scenario: sc.yaml\nseeds: [3]\nmethod: morris\nsamples: 2\n"
         "overrides: [supply_chain.ledger.adapter=fake]\n"
-        "parameters:\n  supply_chain.bank.pricing.funding_rate_bps: {low: 150, high: 450, integer: true}\n"
+        "parameters:\n  supply_chain.bank.pricing.funding_rate_bps: {low: 150, high: 450, "
+        "integer: true}\n"
         "  supply_chain.core.term_days_mean: {low: 60, high: 120}\n"
         "kpis: [supply_chain.innovated.programme_rate_bps_mean]\n"
     )

@@ -111,6 +111,9 @@ def test_importing_the_report_code_leaves_the_matplotlib_backend_alone():
     import sys
 
     modules = "sim, sim.report, sim.recorder, sim.report_figures, sim.cases.merchant_credit.report"
-    code = f"import matplotlib; matplotlib.use('svg'); import {modules}; print(matplotlib.get_backend())"
+    code = (
+        f"import matplotlib; matplotlib.use('svg'); import {modules}; "
+        "print(matplotlib.get_backend())"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "svg"

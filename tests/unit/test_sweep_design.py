@@ -99,8 +99,13 @@ def test_plan_is_replicate_major_with_provenance(tmp_path):
     path = write(tmp_path, "grid:\n  merchant_credit.innovated.pd_cutoff: [0.05, 0.1, 0.15]\n")
     sweep = plan(load_spec(path), path.parent / "s.yaml")
     assert [(t.replicate, t.seed, t.point_id) for t in sweep.tasks] == [
-        (0, 1, 0), (0, 1, 1), (0, 1, 2), (1, 2, 0), (1, 2, 1), (1, 2, 2),
-    ]  # fmt: skip
+        (0, 1, 0),
+        (0, 1, 1),
+        (0, 1, 2),
+        (1, 2, 0),
+        (1, 2, 1),
+        (1, 2, 2),
+    ]
     assert len({t.config_hash for t in sweep.tasks}) == 6
     assert len(sweep.scenario_hash) == 16 and sweep.code_version
     assert all(t.ledger is None for t in sweep.tasks)  # no case 1 in this scenario

@@ -90,10 +90,14 @@ GLOSSARY: dict[str, Kpi] = {
     ),
     "default_rate": Kpi(
         (
-            "Annualised 12-month cohort default rate: for each month start, the cohort is the lines "
-            "open and performing (not in default) at that moment; its defaults are the cohort lines "
-            "reaching ledger.npl_dpd within the next 12 months (fewer at the end of the run). Total: "
-            "defaults of all cohorts / their exposure in line-years (cohort size x months observed / "
+            "Annualised 12-month cohort default rate: for each month start, the cohort is the "
+            "lines "
+            "open and performing (not in default) at that moment; its defaults are the cohort "
+            "lines "
+            "reaching ledger.npl_dpd within the next 12 months (fewer at the end of the run). "
+            "Total: "
+            "defaults of all cohorts / their exposure in line-years (cohort size x months "
+            "observed / "
             "12), pooled over every month start."
         ),
         "per year",
@@ -102,7 +106,8 @@ GLOSSARY: dict[str, Kpi] = {
     ),
     "collateral_bound_share": Kpi(
         (
-            "Approvals whose line was set by the collateral term (traditional.ltv x appraised value "
+            "Approvals whose line was set by the collateral term (traditional.ltv x appraised "
+            "value "
             "- prior liens, below the merchant's request and the statement cap) / approvals."
         ),
         "share",
@@ -153,7 +158,8 @@ GLOSSARY: dict[str, Kpi] = {
     ),
     "bad_rate_approved": Kpi(
         (
-            "Approved seekers failing within scoring.label_window_days of the day they first sought "
+            "Approved seekers failing within scoring.label_window_days of the day they first "
+            "sought "
             "credit / approved seekers (the twin knows every merchant's outcome)."
         ),
         "share",
@@ -180,7 +186,8 @@ GLOSSARY: dict[str, Kpi] = {
     ),
     "application_auc_approved_only": Kpi(
         (
-            "application_auc on the approved applicants only: the part of the truth a bank that only "
+            "application_auc on the approved applicants only: the part of the truth a bank that "
+            "only "
             "sees its own borrowers can measure (reject inference: compare with application_auc)."
         ),
         "score",
@@ -285,7 +292,8 @@ GLOSSARY: dict[str, Kpi] = {
     ),
     "score_auc": Kpi(
         (
-            "AUC of the mode's month-end scores (innovated: the data model on consenting merchants; "
+            "AUC of the mode's month-end scores (innovated: the data model on consenting "
+            "merchants; "
             "traditional: the collateral rule on everyone) against failure within "
             "scoring.label_window_days (monthly)."
         ),

@@ -60,7 +60,8 @@ GLOSSARY: dict[str, Kpi] = {
     "financing_cost_annual_pct": Kpi(
         (
             "Payout-weighted annualised cost of the financings, in %: (face - payout) / payout x "
-            "365 / days from financing to due; the bank's discount and fee (face - payout), without "
+            "365 / days from financing to due; the bank's discount and fee (face - payout), "
+            "without "
             "the supplier's hassle."
         ),
         "%",
