@@ -21,7 +21,6 @@ import argparse
 import statistics
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ from products.ledger.fake import FakeLedger
 from products.ledger.ops import Accept, Finance, Issue, LedgerOp, Repay, Split
 from products.ledger.rpc import JsonRpc
 from products.ledger.testing import BENCH_LABEL as LABEL
-from products.ledger.testing import HOUR_S, POLICY, T0, BenchPlan, World, make_admin
+from products.ledger.testing import HOUR_S, POLICY, T0, BenchPlan, World, make_admin, replay
 from sim.kernel.calendar import DAY_S
 
 Plan = BenchPlan
@@ -114,18 +113,8 @@ def _fresh_ledger() -> tuple[_Nodes, ChainLedger, World]:
 def run_adapter(steps: Plan) -> tuple[float, dict[str, list[int]]]:
     """Seconds to push ``steps`` through ChainLedger; gas per op kind."""
     anvil, ledger, world = _fresh_ledger()
-    gas: dict[str, list[int]] = defaultdict(list)
     try:
-        now = world.now_s
-        began = time.perf_counter()
-        for i, ops in enumerate(steps):
-            for op in ops:
-                ledger.submit(op)
-            for result in ledger.step(now + (i + 1) * HOUR_S):
-                if not result.ok:
-                    raise RuntimeError(f"adapter replay failed: {result}")
-                gas[result.op.kind].append(result.gas_used)
-        return time.perf_counter() - began, gas
+        return replay(ledger, world, steps)
     finally:
         ledger.close()
         anvil.stop()

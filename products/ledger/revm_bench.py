@@ -11,7 +11,6 @@ no receipts, no decoding. Printed by ``python -m products.ledger.bench``; not a 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 
 import pyrevm
 
@@ -19,7 +18,7 @@ from products.ledger.calls import gas_limit
 from products.ledger.chain import ChainLedger
 from products.ledger.revm_rpc import RevmRpc
 from products.ledger.testing import BENCH_LABEL as LABEL
-from products.ledger.testing import HOUR_S, POLICY, T0, World, make_admin
+from products.ledger.testing import HOUR_S, POLICY, T0, World, make_admin, replay
 from products.ledger.testing import BenchPlan as Plan
 
 
@@ -34,17 +33,7 @@ def _fresh() -> tuple[RevmRpc, ChainLedger, World]:
 def run_adapter(steps: Plan) -> tuple[float, dict[str, list[int]]]:
     """Seconds to push ``steps`` through ChainLedger on the revm node; gas per op kind."""
     _, ledger, world = _fresh()
-    gas: dict[str, list[int]] = defaultdict(list)
-    now = world.now_s
-    began = time.perf_counter()
-    for i, ops in enumerate(steps):
-        for op in ops:
-            ledger.submit(op)
-        for result in ledger.step(now + (i + 1) * HOUR_S):
-            if not result.ok:
-                raise RuntimeError(f"revm adapter replay failed: {result}")
-            gas[result.op.kind].append(result.gas_used)
-    return time.perf_counter() - began, gas
+    return replay(ledger, world, steps)
 
 
 def run_raw(steps: Plan) -> float:

@@ -8,6 +8,8 @@ short helpers so contract tests, the conformance suite and the stateful test rea
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -180,3 +182,21 @@ class World:
         result = self.one(Finance(sender=self.s1, token_id=token_id, financier=financier))
         assert result.ok, result
         return token_id
+
+
+def replay(
+    ledger: LedgerPort, world: World, steps: BenchPlan
+) -> tuple[float, dict[str, list[int]]]:
+    """Seconds to push a benchmark's ``steps`` through ``ledger``, one block per sim hour after
+    ``world``'s clock, and the gas of each op kind; every op must succeed."""
+    gas: dict[str, list[int]] = defaultdict(list)
+    now = world.now_s
+    began = time.perf_counter()
+    for i, ops in enumerate(steps):
+        for op in ops:
+            ledger.submit(op)
+        for result in ledger.step(now + (i + 1) * HOUR_S):
+            if not result.ok:
+                raise RuntimeError(f"benchmark replay failed: {result}")
+            gas[result.op.kind].append(result.gas_used)
+    return time.perf_counter() - began, gas
