@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     for command in discover():
-        command.configure(sub.add_parser(command.name, parents=[common], help=command.help))
+        # argparse %-formats help strings: a command's HELP is plain text ("95% CIs")
+        help_text = command.help.replace("%", "%%")
+        command.configure(sub.add_parser(command.name, parents=[common], help=help_text))
         COMMANDS[command.name] = command.run
     return parser
 

@@ -84,3 +84,15 @@ def test_console_script_exit_code(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("yinqi validate: scenario file not found")
+
+
+def test_help_lists_every_command_with_its_help_text_verbatim(capsys):
+    from sim.commands import discover
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    for command in ("validate", "run", "runs", "score", "sweep", *(c.name for c in discover())):
+        assert command in printed
+    assert "95% CIs" in printed  # a HELP with "%" is shown as written, not %-formatted
