@@ -118,21 +118,40 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel]) -> str
 
 
 def _allowed_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
-    current: Any = model
+    """The keys a mapping at ``loc`` may hold, or [] where the schema gives no model there."""
+    annotation: Any = model
     for part in loc:
-        if isinstance(part, int):
-            continue
-        current = _model_in(current.model_fields[part].annotation) if current else None
-        if current is None:
+        annotation = _child(annotation, part)
+        if annotation is None:
             return []
-    return sorted(current.model_fields) if current else []
+    found = _model_in(annotation)
+    return sorted(found.model_fields) if found else []
+
+
+def _child(annotation: Any, part: int | str) -> Any:
+    """The annotation of item ``part`` inside a value of type ``annotation`` (a model's field, a
+    mapping's value, a sequence's item), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return field.annotation if field else None
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is dict:
+        return args[1] if len(args) == 2 else None
+    if origin in (list, tuple, set, frozenset):
+        return args[0] if args else None
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in args:
+            found = _child(arg, part)
+            if found is not None:
+                return found
+    return None
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, tuple, list, dict, typing.Annotated):
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found is not None:

@@ -44,6 +44,17 @@ def test_unknown_key_names_path_and_allowed_keys():
     assert "monthly_sales_median_cny" in message
 
 
+def test_unknown_key_inside_a_named_entry_lists_the_entry_keys() -> None:
+    """A typo inside a mapping of named entries (tariffs by name) names the entry's keys; it
+    used to end in a KeyError on the entry's name."""
+    data = {"name": "t", "equipment_leasing": {"tariffs": {"fixed": {"kind": "fixed", "typo": 1}}}}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(data)
+    message = str(err.value)
+    assert "equipment_leasing.tariffs.fixed.typo: unknown key (allowed: " in message
+    assert "base_share" in message
+
+
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
