@@ -114,3 +114,14 @@ def test_config_hash_depends_on_content():
     a = load_scenario(MINIMAL)
     assert a.config_hash() == load_scenario(MINIMAL).config_hash()
     assert a.config_hash() != load_scenario(MINIMAL, seed=1).config_hash()
+
+
+def test_config_hash_follows_the_order_of_named_entries():
+    """Categories are drawn in their file order, so reordering them is another config."""
+    base = load_scenario(MINIMAL)
+    categories = base.merchant_credit.population.categories
+    reordered = dict(reversed(list(categories.items())))
+    data = {**MINIMAL, "merchant_credit": {"population": {"categories": reordered}}}
+    assert load_scenario(data).config_hash() != base.config_hash()
+    same = {**MINIMAL, "merchant_credit": {"population": {"categories": dict(categories)}}}
+    assert load_scenario(same).config_hash() == base.config_hash()
