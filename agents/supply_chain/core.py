@@ -33,6 +33,20 @@ class CoreEntry:
     repaid_fen: int = 0
 
 
+def _walk_odds(
+    hurdles: np.ndarray, all_in: list[float | None], extra_days: list[float], threshold: float
+) -> list[float]:
+    """Per candidate term, the share of ``hurdles`` at which the supplier walks away: carrying
+    the ``extra_days`` beyond the market term (at its hurdle, capped by the term's all-in cost of
+    discounting, if any) costs more than ``threshold``. One array operation over every term, with
+    the same element-wise arithmetic as one term at a time."""
+    caps = np.array([np.inf if cost is None else cost for cost in all_in])
+    carry = np.minimum(hurdles[np.newaxis, :], caps[:, np.newaxis])
+    extra = np.array(extra_days, dtype=float)[:, np.newaxis]
+    walks: list[float] = np.mean(extra * carry / 10_000 / 365 > threshold, axis=1).tolist()
+    return walks
+
+
 class CoreEnterprise(mesa.Agent):
     """The core manufacturer: issues receivables on delivery and pays them per its draws.
 
@@ -86,10 +100,14 @@ class CoreEnterprise(mesa.Agent):
         low = math.ceil(ref)
         high = min(cfg.core.term_days_max, self.ceiling.get(supplier.slot, 10**9))
         best, best_value = low, 0.0
-        for term in range(low, high + 1):
-            all_in = offer.all_in_bps(face_fen, term)
-            carry = hurdles if all_in is None else np.minimum(hurdles, all_in)
-            walk = float(np.mean((term - ref) * carry / 10_000 / 365 > bargaining * margin))
+        candidates = range(low, high + 1)
+        walks = _walk_odds(
+            hurdles,
+            [offer.all_in_bps(face_fen, term) for term in candidates],
+            [term - ref for term in candidates],
+            bargaining * margin,
+        )
+        for term, walk in zip(candidates, walks, strict=True):
             gain = k * (term - ref) / 365 * 12 * purchases
             value = gain - walk * terms.walkaway_loss_months * purchases
             if value > best_value:

@@ -8,6 +8,7 @@ the paper ledger (common random numbers). Draws are vectorised per population.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -76,8 +77,23 @@ class Population:
         month = min(int(day / DAYS_PER_MONTH), self.tier1_demand.shape[1] - 1)
         if tier == 1:
             return float(self.tier1_demand[slot, month])
-        customers = self.tier2_of_tier1 == slot
-        return float(self.tier1_demand[customers, month].mean()) if customers.any() else 1.0
+        return float(self.tier2_demand[slot, month])
+
+    @cached_property
+    def tier2_demand(self) -> np.ndarray:
+        """Demand index per tier-2 slot (rows) and month: the mean of its customers' (1 for a
+        slot without customers). Built once: a scan of all tier-1 slots per tier-2 slot and day
+        made the daily cost round quadratic in the population."""
+        months = self.tier1_demand.shape[1]
+        table = np.ones((self.tier2_count, months))
+        order = np.argsort(self.tier2_of_tier1, kind="stable")
+        slots, starts = np.unique(self.tier2_of_tier1[order], return_index=True)
+        for slot, customers in zip(slots, np.split(order, starts[1:]), strict=True):
+            if slot < 0:  # no tier-2 tier: tier-1s map to -1
+                continue
+            for month in range(months):
+                table[slot, month] = self.tier1_demand[customers, month].mean()
+        return table
 
     def bargaining(self, cfg: SupplyChainConfig, slot: int, day: int) -> float:
         """The core's bargaining power over tier-1 ``slot`` on ``day`` (shocks applied)."""
