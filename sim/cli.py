@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-chain", action="store_true", help="leave the run's Anvil up and print its URL"
     )
+    run.add_argument(
+        "--no-report",
+        action="store_true",
+        help="skip report.html and the figures (same results, seconds faster)",
+    )
 
     runs = sub.add_parser("runs", parents=[common], help="list run directories and their status")
     runs.add_argument(
@@ -146,10 +151,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         progress=not args.no_progress,
         keep_chain=args.keep_chain,
+        report=not args.no_report,
     )
     wall = result.manifest.get("wall_time_s")
     print(f"run {result.status} in {format_value(wall, None)} s: {result.run_dir}")
-    print(f"report: {result.report_path}")
+    if not args.no_report:
+        print(f"report: {result.report_path}")
     for key, url in result.manifest.get("provenance", {}).items():
         if key.endswith(".chain_url"):
             print(f"chain kept: {key.removesuffix('.chain_url')} at {url} (JSON-RPC)")

@@ -14,8 +14,9 @@ child measures the component's raw limit on this machine at that moment:
   against a raw paho publish/subscribe round trip on an embedded broker
   (:mod:`products.telemetry.bench`).
 
-Agent-days per second = agents × sim days × modes / the case's wall time. Not a test: it prints
-measured numbers (``--full`` runs the sizes of issue 14).
+Agent-days per second = agents × sim days × modes / the case's wall time (runs without a report:
+no figures are drawn). Not a test: it prints measured numbers (``--full`` runs the sizes of issue
+14, with the issue's target for each).
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def child(case: str, size: int, full: bool, extra: tuple[str, ...], out: Path, r
     chosen = bench.sizes(full)[size]
     config = bench.config(chosen, extra)
     began = time.perf_counter()
-    run = sim.run_scenario(config, out=out, progress=False)
+    run = sim.run_scenario(config, out=out, progress=False, report=False)
     wall = time.perf_counter() - began
     raws: dict[str, Callable[[], float]] = {
         "supply_chain": lambda: _ledger_raw(config),

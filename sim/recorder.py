@@ -44,9 +44,10 @@ class Recorder:
         start: calendar time of sim hour 0, used to stamp events.
     """
 
-    def __init__(self, run_dir: Path, start: dt.datetime) -> None:
+    def __init__(self, run_dir: Path, start: dt.datetime, figures: bool = True) -> None:
         self.run_dir = run_dir
         self.start = start
+        self.draw_figures = figures
         self._events: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS}
         self._kpis: dict[str, list[Any]] = {c: [] for c in KPI_COLUMNS}
         self.totals: dict[str, float | int | None] = {}
@@ -116,13 +117,18 @@ class Recorder:
         for kpi, meaning in definitions.items():
             self.glossary[(case, kpi)] = meaning
 
-    def figure(self, case: str, name: str, fig: Figure, shows: Sequence[str] = ()) -> Path:
+    def figure(self, case: str, name: str, fig: Figure, shows: Sequence[str] = ()) -> Path | None:
         """Save a matplotlib figure as PNG under ``figures/`` and list it in the report.
 
         Args:
             shows: monthly KPIs this figure draws; the report's KPI-series figure leaves them out.
+
+        Returns:
+            The PNG's path, or None when the recorder was made with ``figures=False``.
         """
         self.figure_kpis.setdefault(case, set()).update(shows)
+        if not self.draw_figures:  # a run without a report (sweeps): rendering is most of the cost
+            return None
         path = self.run_dir / "figures" / f"{case}-{name}.png"
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

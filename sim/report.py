@@ -171,7 +171,9 @@ def _series_section(recorder: Recorder, manifest: dict[str, Any], case: str) -> 
     parts = []
     if fig is not None:
         fig.suptitle(f"{case}: monthly KPIs, innovated vs traditional", fontsize=11)
-        parts.append(_img(recorder.figure(case, "kpi_series", fig)))
+        path = recorder.figure(case, "kpi_series", fig)
+        if path is not None:
+            parts.append(_img(path))
     notes = [f"shaded: {w.label} (sim days → months)" for w in windows]
     notes += [f"month {m.period} ({m.mode}): {m.text}" for m in markers]
     if skip:

@@ -145,10 +145,11 @@ def _versions() -> dict[str, str | None]:
 class _Run:
     """One run's bookkeeping: manifest first, checkpoints after each case, finalised last."""
 
-    def __init__(self, config: ScenarioConfig, run_dir: Path) -> None:
+    def __init__(self, config: ScenarioConfig, run_dir: Path, report: bool = True) -> None:
         self.config = config
         self.run_dir = run_dir
-        self.recorder = Recorder(run_dir, config.start_datetime)
+        self.report = report
+        self.recorder = Recorder(run_dir, config.start_datetime, figures=report)
         self.started = time.perf_counter()
         self.case_seconds: dict[str, float] = {}
         self.manifest: dict[str, Any] = {
@@ -163,6 +164,7 @@ class _Run:
             "versions": _versions(),
             "owner": owner(),
             "warnings": config.warnings(),
+            "report": report,
         }
         try:
             sio.write_json(run_dir / "manifest.json", self.manifest)
@@ -226,7 +228,7 @@ class _Run:
         """
         self.checkpoint("ok")
         self._stamp("ok", None)
-        report_error = self._write_report()
+        report_error = self._write_report() if self.report else None
         if report_error is not None:
             raise OutputError(f"{self.run_dir}: {report_error}")
         try:
@@ -242,7 +244,7 @@ class _Run:
         kept, lost = [], []
         steps = (
             ("results", lambda: self.checkpoint("failed")),
-            ("report.html", self._report_or_raise),
+            *((("report.html", self._report_or_raise),) if self.report else ()),
             (
                 "manifest.json",
                 lambda: sio.write_json(self.run_dir / "manifest.json", self.manifest),
@@ -287,6 +289,7 @@ def run_scenario(
     progress: bool = True,
     run_name: str | None = None,
     keep_chain: bool = False,
+    report: bool = True,
 ) -> RunResult:
     """Run every configured case of a scenario in every mode and write the run directory.
 
@@ -302,6 +305,9 @@ def run_scenario(
             ``<scenario>-<utc>-<seed>``; sweeps use it to recognise finished runs.
         keep_chain: leave the run's Anvil nodes running after it (their URLs go to the
             manifest's provenance as ``<case>.<mode>.chain_url``).
+        report: write ``report.html`` and the PNG figures. Off, the run writes the same results
+            (summary, KPI series, events, manifest) without drawing anything; sweeps leave it
+            off unless their file sets ``reports: true``.
 
     Returns:
         The run's result. On failure the run directory keeps partial results with status
@@ -311,7 +317,7 @@ def run_scenario(
     check_memory(config)
     for warning in config.warnings():
         log.warning("%s", warning)
-    run = _Run(config, _new_run_dir(Path(out), config, run_name))
+    run = _Run(config, _new_run_dir(Path(out), config, run_name), report)
     log.info("run %s → %s", config.name, run.run_dir)
     try:
         with keeping_anvil(keep_chain):

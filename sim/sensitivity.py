@@ -26,10 +26,10 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from sim import io as sio
-from sim.config import Frozen, read_yaml
+from sim.config import Frozen, format_validation_error, read_yaml
 from sim.kernel.errors import RunError, ScenarioError
 from sim.sensitivity_figures import write_figures
-from sim.sweep import SweepSpec, describe, plan, run_plan
+from sim.sweep import SweepSpec, plan, run_plan
 from sim.sweep_design import ParameterRange, points_from_unit
 from sim.sweep_pool import WarmPool
 
@@ -55,6 +55,7 @@ class SensitivitySpec(Frozen):
     conf_level: float = Field(default=0.95, gt=0, lt=1, description="confidence of the CIs")
     resamples: int = Field(default=1000, ge=10, le=100_000, description="bootstrap resamples")
     design_seed: int = Field(default=0, ge=0, description="seed of sampling and bootstrap")
+    reports: bool = Field(default=False, description="each run's report.html and figures")
 
     @model_validator(mode="after")
     def _budget(self) -> Self:
@@ -99,7 +100,7 @@ def load_study(path: Path) -> SensitivitySpec:
     try:
         return SensitivitySpec.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise ScenarioError(f"{path}: {describe(exc, SensitivitySpec)}") from None
+        raise ScenarioError(f"{path}: {format_validation_error(exc, SensitivitySpec)}") from None
 
 
 def unit_design(spec: SensitivitySpec) -> np.ndarray:
@@ -222,7 +223,9 @@ def scenario_evaluator(
     if spec.scenario is None:
         raise ScenarioError(f"{path}: scenario: required key is missing")
     scenario = (path.parent / spec.scenario).resolve()
-    sweep = SweepSpec(scenario=spec.scenario, seeds=spec.seeds, overrides=spec.overrides)
+    sweep = SweepSpec(
+        scenario=spec.scenario, seeds=spec.seeds, overrides=spec.overrides, reports=spec.reports
+    )
 
     def evaluate(points: list[dict[str, Any]], seeds: tuple[int, ...]) -> pd.DataFrame:
         tasks = plan(sweep, scenario, points=points, design=spec.method)

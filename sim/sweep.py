@@ -52,6 +52,11 @@ class SweepSpec(Frozen):
     )
     points: int | None = Field(default=None, ge=1, le=100_000, description="lhs | sobol points")
     design_seed: int = Field(default=0, ge=0, description="seed of the lhs | sobol sampler")
+    reports: bool = Field(
+        default=False,
+        description="write each run's report.html and figures (off: the same results, and the "
+        "seconds a run spends drawing are saved; the sweep table is a sweep's result)",
+    )
 
     @model_validator(mode="after")
     def _design_keys(self) -> Self:
@@ -158,6 +163,7 @@ def plan(
                     f"{config.name}-{digest}",
                     config.config_hash(),
                     adapter,
+                    spec.reports,
                 )
             )
     return Plan(tasks, scenario_hash(scenario), code, design or spec.design)
@@ -167,8 +173,8 @@ def _finished(out: Path, task: Task) -> dict[str, Any] | None:
     if not (out / task.key / "summary.json").is_file():
         return None
     done = load_results(out / task.key)
-    if done.status != "ok":
-        return None
+    if done.status != "ok" or (task.report and not done.report_path.is_file()):
+        return None  # failed, or a report is asked for now and the run has none: run it again
     wall = done.manifest.get("wall_time_s")
     return {"status": "ok", "kpis": done.kpis, "error": None, "wall_time_s": wall}
 
@@ -178,19 +184,7 @@ def load_spec(path: Path) -> SweepSpec:
     try:
         return SweepSpec.model_validate(read_yaml(path))
     except ValidationError as exc:
-        raise ScenarioError(f"{path}: {describe(exc, SweepSpec)}") from None
-
-
-def describe(exc: ValidationError, model: type[Frozen]) -> str:
-    """The loader's one-line-per-problem message; for errors under a mapping's free keys (a
-    parameter name), which it cannot look up as fields, pydantic's own location and message."""
-    try:
-        return format_validation_error(exc, model)
-    except KeyError:
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors(include_url=False)
-        )
+        raise ScenarioError(f"{path}: {format_validation_error(exc, SweepSpec)}") from None
 
 
 def run_sweep(

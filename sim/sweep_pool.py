@@ -38,6 +38,7 @@ class Task:
     key: str
     config_hash: str
     ledger: str | None
+    report: bool = False
 
 
 #: How long a sweep waits for the Dask scheduler it was pointed at before giving up.
@@ -73,6 +74,7 @@ def run_task(scenario: str, task: Task, out: str) -> dict[str, Any]:
             out=out,
             progress=False,
             run_name=task.key,
+            report=task.report,
         )
     except Exception as exc:  # a failed run is a row of the sweep, not the end of it
         return {"status": "failed", "kpis": {}, "error": f"{type(exc).__name__}: {exc}"}

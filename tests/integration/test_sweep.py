@@ -81,6 +81,7 @@ def test_same_table_whatever_workers_and_backend(tmp_path, capsys, monkeypatch):
     assert frame["scenario_hash"].nunique() == 1 and frame["config_hash"].nunique() == 4
     assert frame["code_version"].nunique() == 1 and frame["wall_time_s"].gt(0).all()
     assert "merchant_credit.innovated.approval_rate" in frame.columns
+    assert not list((out / "runs").glob("*/report.html"))  # sweeps draw nothing by default
     mtimes = {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()}
     again = run_sweep(path, out)  # everything finished: nothing re-runs
     assert {p.name: p.stat().st_mtime for p in (out / "runs").iterdir()} == mtimes
@@ -92,6 +93,20 @@ def test_same_table_whatever_workers_and_backend(tmp_path, capsys, monkeypatch):
         dask = run_sweep(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(comparable(one), comparable(frame))
     pd.testing.assert_frame_equal(comparable(dask), comparable(frame))
+
+
+@pytest.mark.model
+def test_reports_asked_for_rerun_finished_runs_without_one(tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.sweep._git_sha", lambda: "test-version")
+    path = sweep_file(tmp_path, "grid:\n  merchant_credit.innovated.pd_cutoff: [0.05]\n")
+    path.write_text(path.read_text().replace("seeds: [1, 2]", "seeds: [1]"))
+    bare = run_sweep(path, tmp_path / "out", workers=1)
+    run_dir = tmp_path / "out" / "runs" / bare["run_key"].iloc[0]
+    assert not (run_dir / "report.html").exists()
+    path.write_text(path.read_text() + "reports: true\n")
+    drawn = run_sweep(path, tmp_path / "out", workers=1)
+    assert (run_dir / "report.html").is_file() and any((run_dir / "figures").iterdir())
+    pd.testing.assert_frame_equal(comparable(drawn), comparable(bare))
 
 
 @pytest.mark.chain

@@ -130,3 +130,26 @@ def test_a_report_that_cannot_be_written_fails_the_run(tmp_path, use_case, monke
     assert "No space left on device" in manifest["error"]
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
     assert not (run_dir / "report.html").exists()
+
+
+def test_a_run_without_report_has_the_same_results_and_draws_nothing(tmp_path):
+    """``report=False`` (sweeps, ``yinqi run --no-report``) skips report.html and the figures,
+    a real case's included, and nothing else: same summary, KPI series and events."""
+    scenario = {
+        "name": "noreport",
+        "months": 2,
+        "supply_chain": {
+            "ledger": {"adapter": "fake"},
+            "population": {"tier1_count": 6, "tier2_count": 6},
+        },
+    }
+    drawn = sim.run_scenario(scenario, seed=5, out=tmp_path / "a", progress=False)
+    bare = sim.run_scenario(scenario, seed=5, out=tmp_path / "b", progress=False, report=False)
+    assert drawn.report_path.is_file() and any((drawn.run_dir / "figures").iterdir())
+    assert not bare.report_path.exists() and not (bare.run_dir / "figures").exists()
+    assert bare.manifest["report"] is False and drawn.manifest["report"] is True
+    assert bare.kpis == drawn.kpis and bare.claims == drawn.claims
+    for name in ("kpis.parquet", "events.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(bare.run_dir / name), pd.read_parquet(drawn.run_dir / name)
+        )
