@@ -113,6 +113,7 @@ class Bank(mesa.Agent):
         self.recoursed: dict[int, Firm] = {}
         #: the programme's posted rate; :meth:`reprice` sets it from the core's PD
         self.rate_bps = cfg.core_rate_bps
+        self._offers: dict[tuple[bool, int], Offer] = {}  # an offer is a value: kept by rate
 
     # ----------------------------------------------------------------- pricing
 
@@ -165,12 +166,19 @@ class Bank(mesa.Agent):
     def offer(self, supplier: Firm) -> Offer:
         """What discounting costs ``supplier`` here: core-credit pricing and a signed request on
         the platform, or its own-credit rate, the documents and the manual review wait on paper."""
+        rate_bps = supplier.own_rate_bps if self.own_credit_pricing else self.rate_bps
+        key = (self.own_credit_pricing, rate_bps)
+        offer = self._offers.get(key)
+        if offer is None:
+            offer = self._offers[key] = self._new_offer(rate_bps)
+        return offer
+
+    def _new_offer(self, rate_bps: int) -> Offer:
         bank, fin = self.cfg, self.financing
         if self.own_credit_pricing:
-            rate_bps, hassle_cny = supplier.own_rate_bps, fin.hassle_paper_cny
-            wait_days = bank.review_mean_days
+            hassle_cny, wait_days = fin.hassle_paper_cny, bank.review_mean_days
         else:
-            rate_bps, hassle_cny, wait_days = self.rate_bps, fin.hassle_chain_cny, 0.0
+            hassle_cny, wait_days = fin.hassle_chain_cny, 0.0
         min_face_fen = round(bank.min_amount_cny * FEN)
         return Offer(
             rate_bps, bank.fee_bps, hassle_cny, wait_days, min_face_fen, bank.max_tenor_days

@@ -345,9 +345,9 @@ class SupplyChainModel(TwinModel):
         remaining credit line is public on the ledger: read once a day, first come first served."""
         suppliers = list(self.suppliers)
         available_fen = self.ledger.available_line(self.core.address)
-        for index in self.rng.permutation(len(suppliers)):
-            supplier = suppliers[int(index)]
-            fin = self.cfg.financing
+        fin = self.cfg.financing
+        for index in self.rng.permutation(len(suppliers)).tolist():
+            supplier = suppliers[index]
             offer = self.bank.offer(supplier) if fin.cost_motive or fin.price_gap else None
             cost_offer = offer if fin.cost_motive else None
             gap_offer = offer if fin.price_gap else None

@@ -20,6 +20,13 @@ from sim.kernel.calendar import DAY_S, FEN
 
 __all__ = ["Holding", "Offer", "Supplier"]
 
+#: states of a receivable the supplier still expects cash from (the core, or a payout)
+OPEN = frozenset({"issued", "accepted", "applying"})
+
+
+def _due_order(holding: Holding) -> tuple[int, int]:
+    return holding.due_s, holding.token_id
+
 
 class Supplier(mesa.Agent):
     """A tier-1 or tier-2 supplier with a cash balance, daily costs and receivables.
@@ -172,14 +179,16 @@ class Supplier(mesa.Agent):
         """
         if day < self.rejected_until_day:
             return []
+        accepted = [h for h in self.holdings.values() if h.state == "accepted"]
+        if not accepted:  # only accepted receivables can be put up (most days: none)
+            return []
+        accepted.sort(key=_due_order)
         horizon_s = now_s + lookahead_days * DAY_S
-        live = [h for h in self.holdings.values() if h.state in ("issued", "accepted", "applying")]
-        inflow_cny = sum(h.face_fen for h in live if h.due_s <= horizon_s) / FEN
-        gap_cny = self.daily_cost_cny * lookahead_days - self.cash_cny - inflow_cny
-        chosen: list[Holding] = []
-        accepted = sorted(
-            (h for h in live if h.state == "accepted"), key=lambda h: (h.due_s, h.token_id)
+        inflow_fen = sum(
+            h.face_fen for h in self.holdings.values() if h.state in OPEN and h.due_s <= horizon_s
         )
+        gap_cny = self.daily_cost_cny * lookahead_days - self.cash_cny - inflow_fen / FEN
+        chosen: list[Holding] = []
         for holding in (h for h in accepted if h.due_s > horizon_s):
             if gap_cny <= 0:
                 break
