@@ -16,10 +16,17 @@ from agents.merchant_credit.population import WINDOW_DAYS, MerchantDrivers
 
 
 def _recent(buffer: np.ndarray, days_run: int, window: int, idx: np.ndarray) -> np.ndarray:
-    """The last ``window`` days (fewer early on) of ``buffer`` for merchants ``idx``."""
+    """The last ``window`` days (fewer early on) of ``buffer`` for merchants ``idx``, most recent
+    first, in the buffer's float32 (sums are taken in float64 by :func:`_sums`)."""
     n_days = min(window, days_run, buffer.shape[0])
     slots = (days_run - 1 - np.arange(n_days)) % buffer.shape[0]
-    return buffer[np.ix_(slots, idx)].astype(float)
+    return buffer[np.ix_(slots, idx)]
+
+
+def _sums(days: np.ndarray) -> np.ndarray:
+    """Float64 column sums of float32 ``days``: the same float sums as
+    ``days.astype(float).sum(axis=0)`` (one pass, no float64 copy)."""
+    return np.add.reduce(days, axis=0, dtype=np.float64)
 
 
 #: Merchants per block of feature computation: bounds the (window x block) float64 temporaries
@@ -77,20 +84,27 @@ def platform_features(
 def _numeric_features(
     pop: MerchantPopulation, idx: np.ndarray, days_run: int
 ) -> dict[str, np.ndarray]:
+    # Each figure is the one numpy's mean/std/nanmean of the float64 window give (sums over the
+    # days in the same order), from one float32 gather per signal and fewer passes over it.
     window = pop.history_days
     sales = _recent(pop.sales, days_run, window, idx)
     days = max(sales.shape[0], 1)
-    sales_90 = sales.sum(axis=0) * window / days
-    sales_30 = sales[:WINDOW_DAYS].sum(axis=0) * WINDOW_DAYS / min(days, WINDOW_DAYS)
-    refunds = _recent(pop.refunds, days_run, window, idx).sum(axis=0)
-    mean_daily = sales.mean(axis=0) if sales.size else np.zeros(idx.size)
+    total = _sums(sales)
+    sales_90 = total * window / days
+    sales_30 = _sums(sales[:WINDOW_DAYS]) * WINDOW_DAYS / min(days, WINDOW_DAYS)
+    refunds = _sums(_recent(pop.refunds, days_run, window, idx))
     with np.errstate(invalid="ignore", divide="ignore"):
-        cv = np.where(mean_daily > 0, sales.std(axis=0) / mean_daily, 0.0)
+        mean_daily = total / sales.shape[0] if sales.size else np.zeros(idx.size)
+        deviation = sales - mean_daily  # float64 (days x merchants), as numpy's std
+        np.multiply(deviation, deviation, out=deviation)
+        std = np.sqrt(np.add.reduce(deviation, axis=0) / sales.shape[0])
+        del deviation, sales
+        cv = np.where(mean_daily > 0, std / mean_daily, 0.0)
         refund_rate = np.where(sales_90 > 0, refunds * window / days / sales_90, 0.0)
         growth = np.where(sales_90 > 0, sales_30 * window / WINDOW_DAYS / sales_90 - 1, -1.0)
-        rating = np.nanmean(_recent(pop.rating, days_run, window, idx), axis=0)
-    del sales
-    turnover = _recent(pop.turnover, days_run, window, idx).mean(axis=0)
+        rating = _nanmean(_recent(pop.rating, days_run, window, idx))
+        turnover_days = _recent(pop.turnover, days_run, window, idx)
+        turnover = _sums(turnover_days) / turnover_days.shape[0]
     return {
         "log_sales_30d": np.log1p(sales_30),
         "log_sales_90d": np.log1p(sales_90),
@@ -101,6 +115,15 @@ def _numeric_features(
         "inventory_turnover": turnover,
         "orders_per_day": sales_90 / window / pop.traits.avg_ticket_cny[idx],
     }
+
+
+def _nanmean(days: np.ndarray) -> np.ndarray:
+    """``np.nanmean(days.astype(float), axis=0)`` (NaN where a column has no value), in place on
+    the gathered float32 ``days``."""
+    missing = np.isnan(days)
+    count = np.add.reduce(~missing, axis=0, dtype=np.intp)
+    days[missing] = 0.0
+    return _sums(days) / count
 
 
 def branch_features(

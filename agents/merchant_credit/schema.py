@@ -330,6 +330,13 @@ class MerchantCreditConfig(Frozen):
     """Case 2: platform merchants, consent, scoring, revolving credit vs collateral lending."""
 
     merchants: int = Field(default=2000, ge=50, le=1_000_000)
+    mode_processes: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="processes the modes run in at once (1 = one after the other); "
+        "speed only: the results are the same whatever the number",
+    )
     population: PopulationConfig = PopulationConfig()
     health: HealthConfig = HealthConfig()
     seasonality: SeasonalityConfig = SeasonalityConfig()

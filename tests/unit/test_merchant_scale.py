@@ -4,6 +4,7 @@ Each change must give the same numbers as computing everything at once, bit for 
 """
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -96,3 +97,53 @@ def test_batch_scores_used_days_later_equal_the_batch_scored_at_once() -> None:
         pick = np.sort(rng.choice(members.size, size, replace=False))
         assert np.array_equal(desk.data_scores(members[pick]), expected[pick])
     assert np.array_equal(desk.data_scores(members), expected)
+
+
+def _numpy_reference(pop: MerchantPopulation, idx: np.ndarray) -> dict[str, np.ndarray]:
+    """The features as numpy's mean / std / nanmean of float64 windows give them (the formulas
+    before the one-gather, fewer-pass version)."""
+    window, at = pop.history_days, pop.days_run
+
+    def recent(buffer: np.ndarray) -> np.ndarray:
+        n_days = min(window, at, buffer.shape[0])
+        slots = (at - 1 - np.arange(n_days)) % buffer.shape[0]
+        return buffer[np.ix_(slots, idx)].astype(float)
+
+    sales = recent(pop.sales)
+    days = max(sales.shape[0], 1)
+    sales_90 = sales.sum(axis=0) * window / days
+    sales_30 = sales[:30].sum(axis=0) * 30 / min(days, 30)
+    refunds = recent(pop.refunds).sum(axis=0)
+    mean_daily = sales.mean(axis=0) if sales.size else np.zeros(idx.size)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cv = np.where(mean_daily > 0, sales.std(axis=0) / mean_daily, 0.0)
+        rating = np.nanmean(recent(pop.rating), axis=0)
+        turnover = recent(pop.turnover).mean(axis=0)
+        return {
+            "log_sales_30d": np.log1p(sales_30),
+            "log_sales_90d": np.log1p(sales_90),
+            "sales_growth": np.where(sales_90 > 0, sales_30 * window / 30 / sales_90 - 1, -1.0),
+            "sales_cv_90d": cv,
+            "rating_90d": np.nan_to_num(rating, nan=0.0),
+            "refund_rate_90d": np.where(sales_90 > 0, refunds * window / days / sales_90, 0.0),
+            "inventory_turnover": turnover,
+            "orders_per_day": sales_90 / window / pop.traits.avg_ticket_cny[idx],
+        }
+
+
+def test_features_equal_numpys_float64_mean_std_and_nanmean() -> None:
+    cfg = MerchantCreditConfig()
+    pop = _warm(cfg, n=400, days=0)
+    rng = np.random.default_rng(11)
+    drivers = build_drivers(cfg, START, 0, 130)
+    for day in range(130):
+        if day in (0, 1, 2, 29, 30, 31, 89, 90, 91, 96, 97, 129):
+            for size in (1, 2, 3, 64, pop.size):
+                idx = np.sort(rng.choice(pop.size, size, replace=False))
+                frame = platform_features(pop, idx, day, *NAMES)
+                for name, expected in _numpy_reference(pop, idx).items():
+                    got = frame[name].to_numpy()
+                    assert np.array_equal(got, expected, equal_nan=True), (day, size, name)
+        pop.step(day, drivers, np.zeros(pop.size, dtype=bool))
+    assert not pop.alive.all()  # dead merchants' NaN ratings were in the windows

@@ -4,26 +4,22 @@
 2. Generate the scenario's merchants once and warm them up (observable history fills).
 3. Run each mode on its own copy of the same merchants and the same random streams (the last
    mode on the original, so that at most two populations are held at once), driven
-   by the SimPy/Mesa clock one business day at a time, re-rating at each month end.
+   by the SimPy/Mesa clock one business day at a time, re-rating at each month end. The first
+   modes run in forked worker processes (``mode_processes``; :mod:`.parallel`), recorded as
+   if one after the other.
 4. Record KPI series, totals, the article's claims, figures and the model's provenance.
 """
 
 from __future__ import annotations
 
 from sim.cases.base import CaseContext
-from sim.cases.merchant_credit.kpis import GLOSSARY, MerchantCreditKpis
-from sim.cases.merchant_credit.report import (
-    CASE,
-    record_claims,
-    record_drivers,
-    record_mode,
-    record_model,
-)
+from sim.cases.merchant_credit.kpis import GLOSSARY
+from sim.cases.merchant_credit.parallel import run_modes
+from sim.cases.merchant_credit.report import CASE, record_claims, record_drivers, record_model
 from sim.cases.merchant_credit.wiring import (
     build_scorer,
     category_and_region_names,
     run_drivers,
-    run_mode,
     warmed_up_population,
 )
 
@@ -37,12 +33,7 @@ def run(ctx: CaseContext) -> None:
     drivers = run_drivers(ctx)
     record_drivers(ctx, drivers, names)
     base = warmed_up_population(ctx, drivers)
-    modes: dict[str, MerchantCreditKpis] = {}
-    last = ctx.config.modes[-1]
-    for mode in ctx.config.modes:
-        pop = base if mode == last else base.copy()  # the last mode takes the original
-        modes[mode] = run_mode(ctx, mode, pop, drivers, trained, names)
-        record_mode(ctx, mode, modes[mode], trained)
+    modes = run_modes(ctx, base, drivers, trained, names)
     record_claims(ctx, modes)
 
 
