@@ -18,6 +18,9 @@ Two of amqtt's per-message paths are shortened, with the same checks and the sam
 - a QoS 0 message to connected subscribers goes straight to their handlers from the sender's
   task instead of through the broadcast queue, a broadcast task and a publish task per receiver.
   Anything else (forced QoS, a subscriber not connected) takes amqtt's own queued path.
+
+Two more (the sender's delivery queue, one ``send`` per packet) are in
+:mod:`~products.telemetry.broker_direct`.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ import contextlib
 import logging
 from collections import Counter
 
-from amqtt.adapters import StreamReaderAdapter, StreamWriterAdapter
+from amqtt.adapters import ReaderAdapter, StreamReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.mqtt.constants import QOS_0
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseTopicPlugin
 from amqtt.session import Session
+
+from products.telemetry.broker_direct import BatchingWriter, install_direct_publish
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +106,18 @@ class DeviceBroker(Broker):
         if level is not None and level != MQTT_311_LEVEL:
             await _refuse_protocol(writer, level)
             return
-        adapters = _ReplayReader(reader, head), StreamWriterAdapter(writer)
+        adapters = _ReplayReader(reader, head), BatchingWriter(writer)
         await self.external_connected(*adapters, listener_name)
+
+    async def _initialize_client_session(
+        self, reader: ReaderAdapter, writer: WriterAdapter, remote_address: str, remote_port: int
+    ) -> tuple[BrokerProtocolHandler, Session]:
+        """amqtt's session set-up; the handler then delivers QoS 0 PUBLISH directly."""
+        handler, session = await super()._initialize_client_session(
+            reader, writer, remote_address, remote_port
+        )
+        install_direct_publish(handler, self._handle_message_delivery)
+        return handler, session
 
     async def _topic_filtering(self, session: Session, topic: str, action: Action) -> bool:
         """amqtt's rule (every topic plugin must say True), without a task per plugin call."""

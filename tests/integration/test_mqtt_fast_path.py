@@ -3,6 +3,9 @@
 - DeviceBroker hands a QoS 0 message to connected subscribers from the sender's task: every
   byte, every message and each publisher's order must survive; a QoS 1 subscription still takes
   amqtt's queued path (delivered as QoS 1).
+- DirectPublishHandler delivers a QoS 0 PUBLISH from the reader's task; after a topic amqtt
+  refuses, the sender gets amqtt's treatment (no more deliveries). BatchingWriter sends a loop
+  turn's packets in one write: many small packets must arrive whole and in order.
 - BufferedClient serves paho's reads from one large recv: a burst larger than one read, with
   packets split across the reads, must parse into the same messages.
 """
@@ -128,3 +131,34 @@ def test_buffered_monitor_parses_a_burst_larger_than_one_read(pump: Pump) -> Non
     pump.until(lambda: len(pump.messages) == count)
     assert [m.payload for m in pump.messages] == sent
     assert monitor.buffered == 0
+
+
+def test_after_a_topic_amqtt_refuses_the_sender_is_not_delivered_again(pump: Pump) -> None:
+    """amqtt stops delivering for a client that publishes to a ``$`` topic: so does the fast path."""
+    _subscribed_monitor(pump, qos=0)
+    rogue, device = pump.connect("EQ001"), pump.connect("EQ002")
+    pump.until(lambda: len(pump.connected) == 3)
+    rogue.publish("device/EQ001/data", b"before", qos=0)
+    pump.until(lambda: len(pump.messages) == 1)
+    rogue.publish("$SYS/EQ001", b"system", qos=0)
+    rogue.publish("device/EQ001/data", b"after", qos=0)
+    device.publish("device/EQ002/data", b"valid", qos=0)
+    pump.until(lambda: len(pump.messages) == 2)
+    time.sleep(0.3)  # an absence has no readiness probe: give a wrong "after" time to arrive
+    for _ in range(5):
+        for key, _ in pump.selector.select(0.05):
+            read_all(key.data)
+    got = [(m.topic, m.payload) for m in pump.messages]
+    assert got == [("device/EQ001/data", b"before"), ("device/EQ002/data", b"valid")]
+
+
+def test_many_small_packets_in_one_turn_arrive_whole_and_in_order(pump: Pump) -> None:
+    """The broker writes a loop turn's packets to the monitor in one go (BatchingWriter)."""
+    _subscribed_monitor(pump, qos=0, buffered=True)
+    device = pump.connect("EQ003")
+    pump.until(lambda: len(pump.connected) == 2)
+    sent = [_payload("EQ003", k, 20 + k % 50) for k in range(500)]
+    for payload in sent:
+        device.publish("device/EQ003/data", payload, qos=0)
+    pump.until(lambda: len(pump.messages) == len(sent))
+    assert [m.payload for m in pump.messages] == sent
