@@ -345,13 +345,15 @@ class SupplyChainModel(TwinModel):
         remaining credit line is public on the ledger: read once a day, first come first served."""
         suppliers = list(self.suppliers)
         available_fen = self.ledger.available_line(self.core.address)
-        fin = self.cfg.financing
+        fin, now_s = self.cfg.financing, self.timestamp()
         for index in self.rng.permutation(len(suppliers)).tolist():
             supplier = suppliers[index]
             offer = self.bank.offer(supplier) if fin.cost_motive or fin.price_gap else None
             cost_offer = offer if fin.cost_motive else None
             gap_offer = offer if fin.price_gap else None
-            available_fen = supplier.apply_for_financing(day, cost_offer, available_fen, gap_offer)
+            available_fen = supplier.apply_for_financing(
+                day, cost_offer, available_fen, gap_offer, now_s
+            )
 
     def run(self, progress: bool = True) -> None:
         """Run to the horizon, then report the books and the ledger meter (:class:`RunEnded`)."""

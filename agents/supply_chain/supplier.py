@@ -214,15 +214,23 @@ class Supplier(mesa.Agent):
         return True
 
     def apply_for_financing(
-        self, day: int, offer: Offer | None, available_fen: int, gap_offer: Offer | None = None
+        self,
+        day: int,
+        offer: Offer | None,
+        available_fen: int,
+        gap_offer: Offer | None = None,
+        now_s: int | None = None,
     ) -> int:
         """Apply to discount what :meth:`to_finance` picks, within the core's remaining line
         (public on the ledger; the supplier does not ask for more than is left). Each
-        application goes in at a random time of the business day. Returns the line left."""
+        application goes in at a random time of the business day. Returns the line left.
+        ``now_s``: the model's timestamp now (the caller's, when it asks many suppliers)."""
         m = self.model
-        open_h, close_h = m.cfg.business_hours
-        lookahead, shortfall = m.cfg.population.lookahead_days, m.cfg.financing.shortfall_rate_bps
-        picked = self.to_finance(m.timestamp(), lookahead, day, offer, gap_offer, shortfall)
+        cfg = m.cfg
+        now_s = m.timestamp() if now_s is None else now_s
+        lookahead, shortfall = cfg.population.lookahead_days, cfg.financing.shortfall_rate_bps
+        picked = self.to_finance(now_s, lookahead, day, offer, gap_offer, shortfall)
+        open_h, close_h = cfg.business_hours
         for holding in picked:
             if holding.face_fen > available_fen:
                 break
