@@ -20,7 +20,7 @@ import secrets
 import selectors
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import paho.mqtt.client as paho
 
@@ -33,8 +33,8 @@ from products.telemetry.broker import (
     EmbeddedBroker,
     credential,
 )
+from products.telemetry.clients import BufferedClient, make_client, parse_broker_url, read_all
 from products.telemetry.clients import client_socket as _sock
-from products.telemetry.clients import make_client, parse_broker_url, read_all
 from products.telemetry.intake import device_topic
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
 from products.telemetry.rules import MonitorRules
@@ -97,6 +97,7 @@ class MqttTelemetry(MonitoredTelemetry):
             host, port = self._endpoint()
             self._monitor = self._connect(MONITOR_USER, MONITOR_USER, host, port, buffered=True)
             self._monitor.on_message = self._on_message
+            cast(BufferedClient, self._monitor).on_qos0_publish = self._on_publish
             self._monitor.on_subscribe = self._on_subscribe
             self._clock = self._connect(CLOCK_USER, CLOCK_USER, host, port)
             self.drive(lambda: len(self._connected) == 2, "monitor and clock login")
@@ -163,13 +164,15 @@ class MqttTelemetry(MonitoredTelemetry):
         self._lost.append(f"{who} ({reason})")
 
     def _on_message(self, client: paho.Client, who: str, message: paho.MQTTMessage) -> None:
-        topic = message.topic  # paho decodes the topic on every access
-        if message.retain:  # replayed from a broker's store on subscribe, not sent in this tick
+        self._on_publish(message.topic, bytes(message.payload), message.retain)
+
+    def _on_publish(self, topic: str, payload: bytes, retain: bool) -> None:
+        if retain:  # replayed from a broker's store on subscribe, not sent in this tick
             self.collector.reject("retained", f"{topic}: retained message ignored")
         elif topic == TICK_TOPIC:
-            self._on_tick(bytes(message.payload))
+            self._on_tick(payload)
         else:
-            self.collector.accept_payload(topic, bytes(message.payload))
+            self.collector.accept_payload(topic, payload)
 
     def _on_tick(self, payload: bytes) -> None:
         try:

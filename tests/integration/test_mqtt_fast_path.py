@@ -15,6 +15,7 @@ from __future__ import annotations
 import selectors
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import paho.mqtt.client as paho
 import pytest
@@ -35,7 +36,7 @@ class Pump:
         self.selector = selectors.DefaultSelector()
         self.clients: list[paho.Client] = []
         self.connected: set[str] = set()
-        self.messages: list[paho.MQTTMessage] = []
+        self.messages: list[paho.MQTTMessage | _Message] = []
 
     def connect(self, user: str, buffered: bool = False) -> paho.Client:
         client = make_client(user, user, credential(SECRET, user), buffered=buffered)
@@ -82,6 +83,14 @@ def _subscribed_monitor(pump: Pump, qos: int, buffered: bool = False) -> paho.Cl
     return monitor
 
 
+class _Message(NamedTuple):
+    """What the tests read of a paho message."""
+
+    topic: str
+    payload: bytes
+    qos: int
+
+
 def _payload(device: str, k: int, size: int) -> bytes:
     head = f"{device}:{k}:".encode()
     return head + bytes((k * 7 + i) % 256 for i in range(size - len(head)))
@@ -114,9 +123,14 @@ def test_qos1_subscription_still_takes_amqtts_queued_path(pump: Pump) -> None:
     assert {m.qos for m in pump.messages} == {1}  # amqtt delivers at the subscription's QoS
 
 
-def test_buffered_monitor_parses_a_burst_larger_than_one_read(pump: Pump) -> None:
+@pytest.mark.parametrize("split", [False, True], ids=["paho", "split"])
+def test_buffered_monitor_parses_a_burst_larger_than_one_read(pump: Pump, split: bool) -> None:
     monitor = _subscribed_monitor(pump, qos=0, buffered=True)
     assert isinstance(monitor, BufferedClient)
+    if split:  # the adapter's bulk path: complete packets taken off the buffer in one pass
+        monitor.on_qos0_publish = lambda topic, payload, retain: pump.messages.append(
+            _Message(topic, payload, 0)
+        )
     device = pump.connect("EQ002")
     pump.until(lambda: len(pump.connected) == 2)
     size = 2001  # packets do not divide READ_BYTES: some are split between two reads
