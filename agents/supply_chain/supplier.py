@@ -179,17 +179,40 @@ class Supplier(mesa.Agent):
         """
         if day < self.rejected_until_day:
             return []
-        accepted = [h for h in self.holdings.values() if h.state == "accepted"]
-        if not accepted:  # only accepted receivables can be put up (most days: none)
+        holdings = self.holdings.values()
+        accepted = [h for h in holdings if h.state == "accepted"]
+        if not accepted:  # only accepted receivables can be put up
             return []
-        accepted.sort(key=_due_order)
+        if len(accepted) > 1:
+            accepted.sort(key=_due_order)
         horizon_s = now_s + lookahead_days * DAY_S
-        inflow_fen = sum(
-            h.face_fen for h in self.holdings.values() if h.state in OPEN and h.due_s <= horizon_s
-        )
+        inflow_fen = sum(h.face_fen for h in holdings if h.due_s <= horizon_s and h.state in OPEN)
         gap_cny = self.daily_cost_cny * lookahead_days - self.cash_cny - inflow_fen / FEN
         chosen: list[Holding] = []
-        for holding in (h for h in accepted if h.due_s > horizon_s):
+        if gap_cny > 0:
+            self._cover_gap(accepted, gap_cny, horizon_s, now_s, gap_offer, shortfall_bps, chosen)
+        if offer is not None:
+            picked = {h.token_id for h in chosen}
+            chosen += [
+                h for h in accepted if h.token_id not in picked and self._cheap(h, now_s, offer)
+            ]
+        return chosen
+
+    @staticmethod
+    def _cover_gap(
+        accepted: list[Holding],
+        gap_cny: float,
+        horizon_s: int,
+        now_s: int,
+        gap_offer: Offer | None,
+        shortfall_bps: float,
+        chosen: list[Holding],
+    ) -> None:
+        """Append to ``chosen`` the receivables due after ``horizon_s``, soonest first, that
+        cover ``gap_cny`` (with a ``gap_offer``: only those costing less than the shortfall)."""
+        for holding in accepted:
+            if holding.due_s <= horizon_s:
+                continue
             if gap_cny <= 0:
                 break
             if gap_offer is not None:
@@ -199,12 +222,6 @@ class Supplier(mesa.Agent):
             holding.motive = "gap"
             chosen.append(holding)
             gap_cny -= holding.face_fen / FEN
-        if offer is not None:
-            picked = {h.token_id for h in chosen}
-            chosen += [
-                h for h in accepted if h.token_id not in picked and self._cheap(h, now_s, offer)
-            ]
-        return chosen
 
     def _cheap(self, holding: Holding, now_s: int, offer: Offer) -> bool:
         cost_bps = offer.all_in_bps(holding.face_fen, (holding.due_s - now_s) / DAY_S)
