@@ -61,8 +61,11 @@ def test_take_and_extend_move_what_was_added(tmp_path: Path) -> None:
     assert rec.totals == {"c.a.n": 1, "c.b.n": 2} and len(rec.kpis_frame()) == 1
 
 
-def test_a_daemonic_process_runs_the_modes_serially(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_process_runs_the_modes_serially(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parallel.can_fork() == ("fork" in multiprocessing.get_all_start_methods())
+    with monkeypatch.context() as patch:  # a sweep's pool worker: a child, not daemonic
+        patch.setattr(multiprocessing, "parent_process", lambda: object())
+        assert not parallel.can_fork()
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     assert not parallel.can_fork()
 

@@ -8,8 +8,9 @@ original (as the serial run does). Each mode records into the recorder as if alo
 recorder ends up row for row as after a serial run: same ``events.parquet``, ``kpis.parquet``
 and ``summary.json``.
 
-``merchant_credit.mode_processes`` sets how many processes (1 = serial). Inside a daemonic
-process (a sweep worker) or where ``fork`` is not available the modes run serially.
+``merchant_credit.mode_processes`` sets how many processes (1 = serial). Inside a worker process
+(a sweep's pool worker, a daemonic process) or where ``fork`` is not available the modes run
+serially: the pool already keeps the cores busy.
 """
 
 from __future__ import annotations
@@ -149,9 +150,12 @@ def _worker(
 
 
 def can_fork() -> bool:
-    """Worker processes are possible: ``fork`` exists and this is not a daemonic process."""
+    """Worker processes are wanted and possible: ``fork`` exists and this is the main process of
+    the run, not a worker of something else (a sweep's pool workers are multiprocessing children
+    but not daemonic; a daemonic process may not have children at all)."""
     return (
         "fork" in multiprocessing.get_all_start_methods()
+        and multiprocessing.parent_process() is None
         and not multiprocessing.current_process().daemon
     )
 
