@@ -30,7 +30,7 @@ import contextlib
 import logging
 from collections import Counter
 
-from amqtt.adapters import ReaderAdapter, StreamReaderAdapter, WriterAdapter
+from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.mqtt.constants import QOS_0
@@ -38,7 +38,7 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseTopicPlugin
 from amqtt.session import Session
 
-from products.telemetry.broker_direct import BatchingWriter, install_direct_publish
+from products.telemetry.broker_direct import BatchingWriter, ReplayReader, install_direct_publish
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +73,6 @@ async def _connect_head(reader: asyncio.StreamReader) -> tuple[bytes, int | None
     return head, head[-1]
 
 
-class _ReplayReader(StreamReaderAdapter):
-    """Hands amqtt the bytes already read by :func:`_connect_head`, then the stream."""
-
-    def __init__(self, reader: asyncio.StreamReader, head: bytes) -> None:
-        super().__init__(reader)
-        self._head = head
-
-    async def read(self, n: int = -1) -> bytes:
-        if n == -1:
-            data, self._head = self._head + await super().read(-1), b""
-        else:
-            data, self._head = self._head[:n], self._head[n:]
-            data += await super().read(n - len(data)) if len(data) < n else b""
-        if not self._head:  # handed over: later reads (~8 per packet) skip this layer
-            self.read = super().read  # type: ignore[method-assign]
-        return data
-
-
 class DeviceBroker(Broker):
     """amqtt's broker that stores no client's retained message and speaks MQTT 3.1.1 only."""
 
@@ -106,7 +88,7 @@ class DeviceBroker(Broker):
         if level is not None and level != MQTT_311_LEVEL:
             await _refuse_protocol(writer, level)
             return
-        adapters = _ReplayReader(reader, head), BatchingWriter(writer)
+        adapters = ReplayReader(reader, head), BatchingWriter(writer)
         await self.external_connected(*adapters, listener_name)
 
     async def _initialize_client_session(

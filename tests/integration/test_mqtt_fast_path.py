@@ -176,3 +176,17 @@ def test_many_small_packets_in_one_turn_arrive_whole_and_in_order(pump: Pump) ->
         device.publish("device/EQ003/data", payload, qos=0)
     pump.until(lambda: len(pump.messages) == len(sent))
     assert [m.payload for m in pump.messages] == sent
+
+
+def test_after_another_packet_amqtts_reader_takes_over_and_still_delivers(pump: Pump) -> None:
+    """The direct reader hands a SUBSCRIBE (and everything after it) to amqtt's reader loop."""
+    _subscribed_monitor(pump, qos=0)
+    device = pump.connect("EQ001")
+    acks: list[object] = []
+    device.on_subscribe = lambda c, u, mid, reasons, p: acks.extend(reasons)
+    pump.until(lambda: len(pump.connected) == 2)
+    device.publish("device/EQ001/data", b"direct", qos=0)
+    device.subscribe("device/EQ001/data", qos=0)  # refused by the ACL, answered by amqtt
+    device.publish("device/EQ001/data", b"amqtt", qos=0)
+    pump.until(lambda: len(acks) == 1 and len(pump.messages) == 2)
+    assert [m.payload for m in pump.messages] == [b"direct", b"amqtt"]
