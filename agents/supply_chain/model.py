@@ -309,9 +309,10 @@ class SupplyChainModel(TwinModel):
         address and opening cash.
         """
         replacement = self.cfg.population.replacement_days
+        gap_days = self.cfg.population.failure_gap_days
+        demand_of = dict(zip((1, 2), self.pop.demand_by_slot(day), strict=True))
         for supplier in list(self.suppliers):
-            demand = self.pop.demand(supplier.tier, supplier.slot, day)
-            if not supplier.pay_costs(self.cfg.population.failure_gap_days, demand):
+            if not supplier.pay_costs(gap_days, demand_of[supplier.tier][supplier.slot]):
                 continue
             self.down_until[(supplier.tier, supplier.slot)] = day + replacement
             failed = SupplierFailed(

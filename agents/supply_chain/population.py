@@ -74,10 +74,22 @@ class Population:
 
     def demand(self, tier: int, slot: int, day: int) -> float:
         """The demand index of a supplier on ``day`` (tier-2: mean of its customers')."""
-        month = min(int(day / DAYS_PER_MONTH), self.tier1_demand.shape[1] - 1)
+        month = self.month_of(day)
         if tier == 1:
             return float(self.tier1_demand[slot, month])
         return float(self.tier2_demand[slot, month])
+
+    def month_of(self, day: int) -> int:
+        """The demand month (column) of ``day``; the last one past the drawn horizon."""
+        return min(int(day / DAYS_PER_MONTH), self.tier1_demand.shape[1] - 1)
+
+    def demand_by_slot(self, day: int) -> tuple[list[float], list[float]]:
+        """Every tier-1 and every tier-2 slot's demand index on ``day``, as :meth:`demand`
+        gives them one at a time."""
+        month = self.month_of(day)
+        tier1: list[float] = self.tier1_demand[:, month].tolist()
+        tier2: list[float] = self.tier2_demand[:, month].tolist()
+        return tier1, tier2
 
     @cached_property
     def tier2_demand(self) -> np.ndarray:

@@ -58,3 +58,14 @@ def test_tier2_demand_table_equals_the_mean_over_its_customers() -> None:
                     float(pop.tier1_demand[customers, month].mean()) if customers.any() else 1.0
                 )
                 assert pop.demand(2, slot, day) == direct
+
+
+def test_demand_by_slot_is_demand_slot_by_slot() -> None:
+    cfg = SupplyChainConfig.model_validate(
+        {"population": {"tier1_count": 9, "tier2_count": 4}, "adversaries": {"count": 0}}
+    )
+    pop = draw_population(cfg, SeedTree(5).child("supply_chain"), 500)
+    for day in (0, 29, 30, 31, 200, 499, 800):
+        tier1, tier2 = pop.demand_by_slot(day)
+        assert tier1 == [pop.demand(1, slot, day) for slot in range(9)]
+        assert tier2 == [pop.demand(2, slot, day) for slot in range(4)]
