@@ -9,6 +9,10 @@ the complete QoS 0 PUBLISH packets in that buffer are also split off in one pass
 it as ``(topic, payload, retain)``, without paho's per-packet state machine, message object and
 callback dispatch (profiled: most of the monitor's cost per message); any other packet, an
 incomplete one or one paho would treat specially (DUP flag, topic not UTF-8) is left to paho.
+
+A device's connection only publishes: :class:`DeviceClient` writes a QoS 0 PUBLISH (the bytes
+paho would write) straight to its socket when nothing is queued in paho, keeping any unsent rest
+until the socket is writable again, instead of paho's message object, mid, locks and queue.
 """
 
 from __future__ import annotations
@@ -124,6 +128,64 @@ def _packet_span(buffer: bytes, start: int, end: int) -> tuple[int, int] | None:
     return None  # a fifth length byte: malformed, left to paho
 
 
+def publish_packet(topic: bytes, payload: bytes) -> bytes:
+    """The MQTT 3.1.1 QoS 0 PUBLISH paho writes for ``topic`` and ``payload`` (no DUP, no RETAIN)."""
+    size, length = 2 + len(topic) + len(payload), bytearray()
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length.append(byte | 0x80 if size else byte)
+        if not size:
+            break
+    return b"".join((bytes([PUBLISH_QOS0]), length, len(topic).to_bytes(2, "big"), topic, payload))
+
+
+class DeviceClient(paho.Client):
+    """A paho client whose QoS 0 publishes go to the socket without paho's queue when it is empty.
+
+    The bytes are paho's (:func:`publish_packet`) and leave in the order published: while an
+    unsent rest is held here, later publishes join it, and paho's own packets (ping, disconnect)
+    are written by :meth:`loop_write` after it.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._unsent = b""
+
+    def publish_qos0(self, topic: bytes, payload: bytes) -> None:
+        """Publish ``payload`` to ``topic`` at QoS 0 (no retain)."""
+        if self._unsent:
+            self._unsent += publish_packet(topic, payload)
+        elif self._sock is None or super().want_write():
+            self.publish(topic.decode(), payload, qos=0)  # paho queues it after its own
+        else:
+            self._unsent = publish_packet(topic, payload)
+            self._send_unsent()
+
+    def _send_unsent(self) -> None:
+        try:
+            sent = self._sock_send(self._unsent)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._unsent = b""  # the connection is gone: the monitor's reads report it
+            return
+        self._unsent = self._unsent[sent:]
+        with self._msgtime_mutex:  # what paho records after every write
+            self._last_msg_out = paho.time_func()
+
+    def want_write(self) -> bool:
+        """Whether bytes wait to be written (held here or queued in paho)."""
+        return bool(self._unsent) or super().want_write()
+
+    def loop_write(self) -> paho.MQTTErrorCode:
+        """Write the held rest first, then paho's queue."""
+        if self._unsent and self._sock is not None:
+            self._send_unsent()
+            if self._unsent:
+                return paho.MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super().loop_write()
+
+
 def read_all(client: paho.Client) -> None:
     """``loop_read()`` until a :class:`BufferedClient` has parsed every byte it received."""
     client.loop_read()
@@ -133,7 +195,7 @@ def read_all(client: paho.Client) -> None:
 
 
 def make_client(
-    client_id: str, username: str, password: str, *, buffered: bool = False
+    client_id: str, username: str, password: str, *, buffered: bool = False, device: bool = False
 ) -> paho.Client:
     """A paho client for MQTT 3.1.1 with the v2 callback API and a clean session.
 
@@ -142,8 +204,9 @@ def make_client(
         username: login name.
         password: login password.
         buffered: a :class:`BufferedClient` (for a connection that receives many messages).
+        device: a :class:`DeviceClient` (for a connection that publishes every tick).
     """
-    kind = BufferedClient if buffered else paho.Client
+    kind = BufferedClient if buffered else DeviceClient if device else paho.Client
     client = kind(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,

@@ -33,7 +33,13 @@ from products.telemetry.broker import (
     EmbeddedBroker,
     credential,
 )
-from products.telemetry.clients import BufferedClient, make_client, parse_broker_url, read_all
+from products.telemetry.clients import (
+    BufferedClient,
+    DeviceClient,
+    make_client,
+    parse_broker_url,
+    read_all,
+)
 from products.telemetry.clients import client_socket as _sock
 from products.telemetry.intake import device_topic
 from products.telemetry.port import Alert, AlertSink, DeviceSpec
@@ -80,7 +86,8 @@ class MqttTelemetry(MonitoredTelemetry):
         self.broker: EmbeddedBroker | None = None
         self.broker_stats: dict[str, int] = {}
         self._device_ids = [spec.device_id for spec in devices]
-        self._devices: dict[str, paho.Client] = {}
+        self._devices: dict[str, DeviceClient] = {}
+        self._topics: dict[str, bytes] = {}
         self._connected: set[str] = set()
         self._subscribed = 0
         self._tick_counts: dict[int, int] = {}
@@ -116,10 +123,16 @@ class MqttTelemetry(MonitoredTelemetry):
         return "127.0.0.1", self.broker.port
 
     def _connect(
-        self, client_id: str, username: str, host: str, port: int, buffered: bool = False
+        self,
+        client_id: str,
+        username: str,
+        host: str,
+        port: int,
+        buffered: bool = False,
+        device: bool = False,
     ) -> paho.Client:
         password = credential(self.secret, username)
-        client = make_client(client_id, username, password, buffered=buffered)
+        client = make_client(client_id, username, password, buffered=buffered, device=device)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.user_data_set(client_id)
@@ -136,7 +149,9 @@ class MqttTelemetry(MonitoredTelemetry):
         for start in range(0, len(self._device_ids), CONNECT_CHUNK):
             chunk = self._device_ids[start : start + CONNECT_CHUNK]
             for device_id in chunk:
-                self._devices[device_id] = self._connect(device_id, device_id, host, port)
+                client = self._connect(device_id, device_id, host, port, device=True)
+                self._devices[device_id] = cast(DeviceClient, client)
+                self._topics[device_id] = device_topic(device_id).encode()
             self.drive(self._count_connected(2 + start + len(chunk)), "device logins")
         log.info("%d devices connected to MQTT broker", len(self._devices))
 
@@ -220,7 +235,7 @@ class MqttTelemetry(MonitoredTelemetry):
         """Each batch over its device's connection; the tick's payloads are encoded together."""
         for batch, payload in zip(batches, encode_payloads(batches), strict=True):
             client = self._devices[batch.device_id]
-            client.publish(device_topic(batch.device_id), payload, qos=0)
+            client.publish_qos0(self._topics[batch.device_id], payload)
             if client.want_write():
                 self._writers.add(client)
 

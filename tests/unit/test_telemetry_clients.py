@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from products.telemetry.clients import BufferedClient, make_client
+from products.telemetry.clients import BufferedClient, DeviceClient, make_client, publish_packet
 
 
 def _publish(topic: bytes, payload: bytes, first: int = 0x30) -> bytes:
@@ -59,3 +59,44 @@ def test_what_paho_must_read_is_left_in_the_buffer(tail: bytes, why: str) -> Non
     assert client._split_publishes(lambda *m: got.append(m)) == 1, why
     assert got == [("device/EQ1/data", b"first", False)]
     assert client._buffer[client._pos :] == tail
+
+
+class _Socket:
+    """Takes what a client writes; ``room`` bytes at most per send (None: everything)."""
+
+    def __init__(self, room: int | None = None) -> None:
+        self.data, self.room = b"", room
+
+    def send(self, buf: bytes) -> int:
+        if self.room == 0:
+            raise BlockingIOError
+        taken = bytes(buf[: self.room] if self.room is not None else buf)
+        self.data += taken
+        return len(taken)
+
+    def close(self) -> None:
+        """paho closes its socket when the client goes away."""
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 127, 128, 16_383, 16_384, 70_000])
+def test_publish_packet_is_the_packet_paho_writes(size: int) -> None:
+    paho_client = make_client("EQ1", "EQ1", "x")
+    paho_client._sock = sock = _Socket()  # type: ignore[assignment]
+    payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    paho_client.publish("device/EQ1/data", payload, qos=0)
+    assert publish_packet(b"device/EQ1/data", payload) == sock.data
+
+
+def test_a_device_client_keeps_the_unsent_rest_and_the_order() -> None:
+    client = make_client("EQ1", "EQ1", "x", device=True)
+    assert isinstance(client, DeviceClient)
+    client._sock = sock = _Socket(room=10)  # type: ignore[assignment]
+    client.publish_qos0(b"device/EQ1/data", b"a" * 50)
+    sock.room = 0  # the socket is full: nothing goes, the next packet joins the rest
+    client.publish_qos0(b"device/EQ1/data", b"b" * 50)
+    assert client.want_write() and len(sock.data) == 10
+    sock.room = None
+    client.loop_write()
+    expected = publish_packet(b"device/EQ1/data", b"a" * 50)
+    assert sock.data == expected + publish_packet(b"device/EQ1/data", b"b" * 50)
+    assert not client.want_write()
