@@ -12,6 +12,9 @@ message) and in one ``send`` system call per message to the monitor.
   PUBLISH (QoS 1 or 2, a DUP flag, a topic amqtt refuses) takes amqtt's queued path, and so does
   every later one of that connection: the queue keeps the sender's order, and after a refused
   topic amqtt stops delivering for the sender altogether.
+- :func:`send_qos0`: the broadcast's QoS 0 PUBLISH to a subscriber is written as the bytes
+  amqtt's packet object would give, without building that object, when no plugin listens for
+  sent packets and no other send of that connection is under way (else amqtt's ``mqtt_publish``).
 - :class:`BatchingWriter`: the packets written to one connection during a turn of the event loop
   leave in one ``write`` at its end, in the order written; ``drain`` and ``close`` flush first.
 """
@@ -194,6 +197,32 @@ async def _read_publish(
     header = MQTTFixedHeader(PUBLISH, head[0] & 0x0F, length)
     payload = PublishPayload(bytearray(body[topic_end:]))  # amqtt's parser gives a bytearray
     return PublishPacket(header, PublishVariableHeader(topic, None), payload), b""
+
+
+def publish_bytes(topic: str, data: bytes | bytearray) -> bytes:
+    """A QoS 0 PUBLISH without DUP and RETAIN, as ``PublishPacket.build(...).to_bytes()``."""
+    name = topic.encode("utf-8")
+    size, length = 2 + len(name) + len(data), bytearray()
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length.append(byte | 0x80 if size else byte)
+        if not size:
+            break
+    return b"".join((bytes([PUBLISH_QOS0[0]]), length, len(name).to_bytes(2, "big"), name, data))
+
+
+async def send_qos0(handler: BrokerProtocolHandler, topic: str, data: bytes | bytearray) -> None:
+    """``handler.mqtt_publish(topic, data, QOS_0, retain=False)`` in one write when it can be."""
+    writer, plugins = handler.writer, handler.plugins_manager
+    watched = MQTTEvents.PACKET_SENT in plugins._event_plugin_callbacks
+    if watched or writer is None or handler.session is None or handler._write_lock.locked():
+        await handler.mqtt_publish(topic, data, QOS_0, retain=False)
+        return
+    try:
+        writer.write(publish_bytes(topic, data))
+        await writer.drain()
+    except (ConnectionResetError, BrokenPipeError):  # as amqtt's _send_packet
+        await handler.handle_connection_closed()
 
 
 def install_direct_publish(handler: BrokerProtocolHandler, deliver: Delivery) -> None:

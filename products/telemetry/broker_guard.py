@@ -38,7 +38,12 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseTopicPlugin
 from amqtt.session import Session
 
-from products.telemetry.broker_direct import BatchingWriter, ReplayReader, install_direct_publish
+from products.telemetry.broker_direct import (
+    BatchingWriter,
+    ReplayReader,
+    install_direct_publish,
+    send_qos0,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +133,7 @@ class DeviceBroker(Broker):
                 log.info("%s not allowed to receive messages from %r", target.client_id, topic)
                 continue
             try:
-                await handler.mqtt_publish(topic, data, QOS_0, retain=False)
+                await send_qos0(handler, topic, data)
             except Exception:  # as amqtt's broadcast loop: one receiver's failure is skipped
                 log.exception("delivery of %r to %s failed", topic, target.client_id)
 
