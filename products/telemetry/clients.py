@@ -129,7 +129,7 @@ def _packet_span(buffer: bytes, start: int, end: int) -> tuple[int, int] | None:
 
 
 def publish_packet(topic: bytes, payload: bytes) -> bytes:
-    """The MQTT 3.1.1 QoS 0 PUBLISH paho writes for ``topic`` and ``payload`` (no DUP, no RETAIN)."""
+    """The MQTT 3.1.1 QoS 0 PUBLISH paho writes for ``topic`` and ``payload`` (no DUP/RETAIN)."""
     size, length = 2 + len(topic) + len(payload), bytearray()
     while True:
         byte, size = size & 0x7F, size >> 7

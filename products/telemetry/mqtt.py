@@ -2,7 +2,9 @@
 
 All connections are paho clients (MQTT 3.1.1, callback API v2) driven from the calling thread
 with ``loop_write()``/``loop_read()`` — no thread per device; the monitor's reads are buffered
-(:class:`~products.telemetry.clients.BufferedClient`). At the end of each tick every device
+and its QoS 0 messages split off in bulk (:class:`~products.telemetry.clients.BufferedClient`),
+a device's publish is written straight to its socket
+(:class:`~products.telemetry.clients.DeviceClient`). At the end of each tick every device
 publishes its batch to ``device/<id>/data`` (the tick's payloads are encoded together), the clock
 publishes ``{"tick", "count"}`` to ``sim/tick``, and the adapter pumps the sockets until the
 monitor holds exactly ``count`` valid batches of that tick (the tick barrier); only then does

@@ -148,7 +148,7 @@ def test_buffered_monitor_parses_a_burst_larger_than_one_read(pump: Pump, split:
 
 
 def test_after_a_topic_amqtt_refuses_the_sender_is_not_delivered_again(pump: Pump) -> None:
-    """amqtt stops delivering for a client that publishes to a ``$`` topic: so does the fast path."""
+    """amqtt stops delivering for a client that publishes to a ``$`` topic: the fast path too."""
     _subscribed_monitor(pump, qos=0)
     rogue, device = pump.connect("EQ001"), pump.connect("EQ002")
     pump.until(lambda: len(pump.connected) == 3)
