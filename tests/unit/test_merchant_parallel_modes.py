@@ -1,4 +1,5 @@
-"""Case 2's modes in worker processes record exactly what the serial run records."""
+"""Case 2's modes in worker processes record exactly what the serial run records (and the
+shared splice of :mod:`sim.cases.parallel`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim import run_scenario
-from sim.cases.merchant_credit import parallel
+from sim.cases import merchant_credit, parallel
 from sim.recorder import Recorder
 
 
@@ -73,14 +74,14 @@ def test_a_worker_process_runs_the_modes_serially(monkeypatch: pytest.MonkeyPatc
 def test_an_error_in_a_worker_is_raised_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = parallel._run_and_record
+    real = merchant_credit.run_mode
 
     def failing(ctx: Any, mode: str, *args: Any) -> Any:
         if mode == "innovated":
             raise ValueError("boom in innovated")
         return real(ctx, mode, *args)
 
-    monkeypatch.setattr(parallel, "_run_and_record", failing)
+    monkeypatch.setattr(merchant_credit, "run_mode", failing)
     with pytest.raises(ValueError, match="boom in innovated") as raised:
         run_scenario(_scenario(2, "fake"), seed=7, out=tmp_path, progress=False)
     assert any("worker process of mode innovated" in note for note in raised.value.__notes__)
