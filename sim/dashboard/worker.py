@@ -4,7 +4,9 @@ and writes one JSON object per line on stdout: ``{"progress": 0.4, "bar": "suppl
 "day": 120, "days": 365}`` while it runs, then ``{"done": "<run dir>"}`` or ``{"error": "..."}``.
 
 Progress comes from the clock's own tqdm bars: the worker's ``sys.stderr`` claims to be a terminal
-(so the bars count) but drops their text, and a thread reads the live bars' counters.
+(so the bars count) but drops their text, and a thread reads the live bars' counters. The modes
+run one after the other here (``<case>.mode_processes=1``), so that every mode's bar is one of
+this process's.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ class Progress:
         return {"progress": round(overall, 4), "bar": bar.desc, "day": bar.n, "days": bar.total}
 
 
+def serial_modes(config: Any) -> list[str]:
+    """Overrides that run every case's modes one after the other: the progress shown is that of
+    this process's bars, and a mode in a forked worker would show none (same results)."""
+    return [
+        f"{case}.mode_processes=1"
+        for case in config.cases()
+        if getattr(getattr(config, case), "mode_processes", 1) != 1
+    ]
+
+
 def _emit(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -102,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     try:
         config = load_scenario(args.file, overrides=args.overrides)
+        serial = serial_modes(config)
+        if serial:
+            config = load_scenario(args.file, overrides=[*args.overrides, *serial])
         progress = Progress(len(config.cases()) * len(config.modes))
         watcher = threading.Thread(target=_watch, args=(progress, stop), daemon=True)
         watcher.start()

@@ -4,6 +4,7 @@ progress. (Here beside the browser tests because they belong to the same deliver
 
 from __future__ import annotations
 
+import json
 import typing
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from agents.supply_chain.schema import LedgerSection
 from sim.config import ScenarioConfig, load_scenario
 from sim.dashboard.form import FormField, FormGroup, check, field_errors, overrides_of, schema_tree
 from sim.dashboard.jobs import fake_adapter_overrides, start_run
-from sim.dashboard.worker import Progress
+from sim.dashboard.worker import Progress, serial_modes
 from sim.kernel.errors import ScenarioError
 from sim.rundir import run_status
 
@@ -98,8 +99,8 @@ def test_progress_counts_finished_bars_and_the_live_one() -> None:
 def test_a_background_run_reports_its_bars_and_finishes(tmp_path: Path) -> None:
     source = tmp_path / "tiny.yaml"
     source.write_text(
-        "name: tiny\nmonths: 1\nseed: 3\nsupply_chain:\n"
-        "  population: {tier1_count: 4, tier2_count: 4}\n",
+        "name: tiny\nmonths: 12\nseed: 3\nsupply_chain:\n"
+        "  population: {tier1_count: 40, tier2_count: 40}\n",
         encoding="utf-8",
     )
     config = load_scenario(source)
@@ -108,3 +109,15 @@ def test_a_background_run_reports_its_bars_and_finishes(tmp_path: Path) -> None:
     assert job.error is None and job.progress == 1.0
     assert job.bar.startswith("supply_chain/")
     assert job.run_dir == job.path and run_status(job.path).status == "ok"
+    manifest = json.loads((job.path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["supply_chain"]["mode_processes"] == 1  # every bar is the worker's
+
+
+def test_a_dashboard_run_keeps_every_mode_in_its_process() -> None:
+    config = load_scenario({"name": "t", "supply_chain": {}, "merchant_credit": {}})
+    assert serial_modes(config) == [
+        "supply_chain.mode_processes=1",
+        "merchant_credit.mode_processes=1",
+    ]
+    serial = load_scenario({"name": "t", "supply_chain": {"mode_processes": 1}})
+    assert serial_modes(serial) == []

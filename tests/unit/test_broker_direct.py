@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from amqtt.mqtt.publish import PublishPacket
@@ -10,6 +12,13 @@ from amqtt.mqtt.publish import PublishPacket
 from products.telemetry.broker_direct import _read_publish, publish_bytes
 
 SIZES = [0, 1, 100, 125, 126, 16_381, 16_382, 70_000]
+
+
+def _run(coro: Any) -> Any:
+    """``asyncio.run`` on a thread of its own: a session's browser tests keep an event loop
+    running on the main thread (Playwright's sync API)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _payload(size: int) -> bytes:
@@ -34,7 +43,7 @@ async def _parse(raw: bytes) -> tuple[PublishPacket | None, bytes, bytes]:
 @pytest.mark.parametrize("retain", [False, True])
 def test_a_qos0_publish_is_read_as_amqtt_reads_it(size: int, retain: bool) -> None:
     sent = PublishPacket.build("device/EQ1/data", _payload(size), None, False, 0, retain)
-    packet, read, rest = asyncio.run(_parse(sent.to_bytes() + b"next"))
+    packet, read, rest = _run(_parse(sent.to_bytes() + b"next"))
     assert packet is not None and read == b"" and rest == b"next"
     assert packet.to_bytes() == sent.to_bytes()
     assert (packet.topic_name, packet.data, packet.retain_flag) == (
@@ -59,6 +68,6 @@ def test_a_qos0_publish_is_read_as_amqtt_reads_it(size: int, retain: bool) -> No
     ],
 )
 def test_anything_else_is_handed_back_byte_for_byte(raw: bytes) -> None:
-    packet, read, rest = asyncio.run(_parse(raw))
+    packet, read, rest = _run(_parse(raw))
     assert packet is None
     assert read + rest == raw
