@@ -27,6 +27,10 @@ from sim.sweep_pool import WarmPool
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "scenarios/sweeps/bench_sweep.yaml"
 
+#: How much a run's mean wall time moves between two sweeps of the same runs on a quiet machine
+#: (measured: 1-5 %); beyond it, runs slower on one worker than on several mean other load.
+RUN_NOISE = 0.05
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     slow = (one.run_s / len(one.frame)) / (many.run_s / len(many.frame))
     print(f"mean run wall, 1 worker / {args.workers} workers: {slow:.2f}")
-    if slow > 1:
+    if slow > 1 + RUN_NOISE:
         print(
             "warning: the runs were slower on 1 worker than on several, so other load on the "
             "machine changed between the two sweeps; the efficiency above is not valid"
