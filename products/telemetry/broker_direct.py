@@ -33,6 +33,8 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.publish import PublishPacket, PublishPayload, PublishVariableHeader
 from amqtt.session import IncomingApplicationMessage, Session
 
+from products.telemetry.schema import PUBLISH_QOS0, PUBLISH_QOS0_RETAIN, publish_packet
+
 log = logging.getLogger(__name__)
 
 #: ``Broker._handle_message_delivery``: (session, handler, future of the message) → keep going.
@@ -41,7 +43,6 @@ Delivery = Callable[[Session, BrokerProtocolHandler, "asyncio.Future[object]"], 
 #: Pending bytes at which ``drain`` writes at once instead of at the end of the loop's turn.
 FLUSH_BYTES = 1 << 16
 #: First byte of a QoS 0 PUBLISH without DUP flag, without and with RETAIN.
-PUBLISH_QOS0 = (0x30, 0x31)
 _LENGTH_BYTES = 4
 
 
@@ -173,7 +174,7 @@ async def _read_publish(
     and a stream that ends inside the packet.
     """
     read, byte, length, shift = head, head[1], head[1] & 0x7F, 7
-    if head[0] not in PUBLISH_QOS0:
+    if head[0] not in (PUBLISH_QOS0, PUBLISH_QOS0_RETAIN):
         return None, read
     try:
         while byte & 0x80:
@@ -199,18 +200,6 @@ async def _read_publish(
     return PublishPacket(header, PublishVariableHeader(topic, None), payload), b""
 
 
-def publish_bytes(topic: str, data: bytes | bytearray) -> bytes:
-    """A QoS 0 PUBLISH without DUP and RETAIN, as ``PublishPacket.build(...).to_bytes()``."""
-    name = topic.encode("utf-8")
-    size, length = 2 + len(name) + len(data), bytearray()
-    while True:
-        byte, size = size & 0x7F, size >> 7
-        length.append(byte | 0x80 if size else byte)
-        if not size:
-            break
-    return b"".join((bytes([PUBLISH_QOS0[0]]), length, len(name).to_bytes(2, "big"), name, data))
-
-
 async def send_qos0(handler: BrokerProtocolHandler, topic: str, data: bytes | bytearray) -> None:
     """``handler.mqtt_publish(topic, data, QOS_0, retain=False)`` in one write when it can be."""
     writer, plugins = handler.writer, handler.plugins_manager
@@ -219,7 +208,7 @@ async def send_qos0(handler: BrokerProtocolHandler, topic: str, data: bytes | by
         await handler.mqtt_publish(topic, data, QOS_0, retain=False)
         return
     try:
-        writer.write(publish_bytes(topic, data))
+        writer.write(publish_packet(topic.encode("utf-8"), data))
         await writer.drain()
     except (ConnectionResetError, BrokenPipeError):  # as amqtt's _send_packet
         await handler.handle_connection_closed()

@@ -25,10 +25,11 @@ from urllib.parse import urlparse
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
+from products.telemetry.schema import PUBLISH_QOS0, PUBLISH_QOS0_RETAIN, publish_packet
+
 #: Bytes asked of the socket per real ``recv`` (about 200 device messages of a day's readings).
 READ_BYTES = 1 << 18
 #: First byte of an MQTT 3.1.1 QoS 0 PUBLISH without DUP flag, without and with RETAIN.
-PUBLISH_QOS0, PUBLISH_QOS0_RETAIN = 0x30, 0x31
 _MAX_LENGTH_BYTES = 4
 
 #: Receives one QoS 0 PUBLISH: ``(topic, payload, retain)``.
@@ -126,17 +127,6 @@ def _packet_span(buffer: bytes, start: int, end: int) -> tuple[int, int] | None:
             stop = pos + length
             return (pos, stop) if length >= 2 and stop <= end else None
     return None  # a fifth length byte: malformed, left to paho
-
-
-def publish_packet(topic: bytes, payload: bytes) -> bytes:
-    """The MQTT 3.1.1 QoS 0 PUBLISH paho writes for ``topic`` and ``payload`` (no DUP/RETAIN)."""
-    size, length = 2 + len(topic) + len(payload), bytearray()
-    while True:
-        byte, size = size & 0x7F, size >> 7
-        length.append(byte | 0x80 if size else byte)
-        if not size:
-            break
-    return b"".join((bytes([PUBLISH_QOS0]), length, len(topic).to_bytes(2, "big"), topic, payload))
 
 
 class DeviceClient(paho.Client):

@@ -252,3 +252,20 @@ def _faults(raw: Any, length: int) -> tuple[tuple[int, str], ...]:
             raise PayloadError("bad_schema", f"faults: {item!r} must be [index < {length}, code]")
         pairs.append((item[0], item[1]))
     return tuple(pairs)
+
+
+#: First byte of an MQTT PUBLISH at QoS 0 without DUP, without and with RETAIN.
+PUBLISH_QOS0, PUBLISH_QOS0_RETAIN = 0x30, 0x31
+
+
+def publish_packet(topic: bytes, payload: bytes | bytearray) -> bytes:
+    """The MQTT 3.1.1 QoS 0 PUBLISH of ``payload`` to ``topic`` without DUP and RETAIN: the
+    bytes paho writes and amqtt's ``PublishPacket.build(...).to_bytes()`` gives (tested against
+    both)."""
+    size, length = 2 + len(topic) + len(payload), bytearray()
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length.append(byte | 0x80 if size else byte)
+        if not size:
+            break
+    return b"".join((bytes([PUBLISH_QOS0]), length, len(topic).to_bytes(2, "big"), topic, payload))

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from amqtt.mqtt.publish import PublishPacket
 
-from products.telemetry.broker_direct import _read_publish, publish_bytes
+from products.telemetry.broker_direct import _read_publish
+from products.telemetry.schema import publish_packet
 
 SIZES = [0, 1, 100, 125, 126, 16_381, 16_382, 70_000]
 
@@ -26,9 +27,9 @@ def _payload(size: int) -> bytes:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_publish_bytes_are_amqtts(size: int) -> None:
+def test_publish_packets_are_amqtts(size: int) -> None:
     packet = PublishPacket.build("device/EQ1/data", _payload(size), None, False, 0, False)
-    assert publish_bytes("device/EQ1/data", _payload(size)) == packet.to_bytes()
+    assert publish_packet(b"device/EQ1/data", _payload(size)) == packet.to_bytes()
 
 
 async def _parse(raw: bytes) -> tuple[PublishPacket | None, bytes, bytes]:
@@ -60,7 +61,7 @@ def test_a_qos0_publish_is_read_as_amqtt_reads_it(size: int, retain: bool) -> No
         PublishPacket.build("device/EQ1/data", b"x", 7, False, 1, False).to_bytes(),  # QoS 1
         PublishPacket.build("device/EQ1/data", b"x", None, True, 0, False).to_bytes(),  # DUP
         PublishPacket.build("$SYS/x", b"x", None, False, 0, False).to_bytes(),  # refused topic
-        publish_bytes("device/+/data", b"x"),  # amqtt refuses to build it; a client may send it
+        publish_packet(b"device/+/data", b"x"),  # amqtt refuses to build it; a client may send it
         bytes([0x30, 0x05, 0x00, 0x09, 0x61]),  # topic longer than the packet
         bytes([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]),  # five length bytes
         bytes([0x30, 0x0A, 0x00]),  # the stream ends inside the packet

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from products.telemetry.clients import BufferedClient, DeviceClient, make_client, publish_packet
+from products.telemetry.clients import BufferedClient, DeviceClient, make_client
+from products.telemetry.schema import publish_packet
 
 
 def _publish(topic: bytes, payload: bytes, first: int = 0x30) -> bytes:
