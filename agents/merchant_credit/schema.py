@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from products.credit.book import BookTerms
 from products.credit.lending import DataDrivenPolicy
 from products.credit.rules import CollateralRule
-from sim.kernel.schema import Frozen, Shock
+from sim.kernel.schema import Frozen, ModeProcesses, Shock
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -330,13 +330,7 @@ class MerchantCreditConfig(Frozen):
     """Case 2: platform merchants, consent, scoring, revolving credit vs collateral lending."""
 
     merchants: int = Field(default=2000, ge=50, le=1_000_000)
-    mode_processes: int = Field(
-        default=2,
-        ge=1,
-        le=8,
-        description="processes the modes run in at once (1 = one after the other); "
-        "speed only: the results are the same whatever the number",
-    )
+    mode_processes: ModeProcesses = 2
     population: PopulationConfig = PopulationConfig()
     health: HealthConfig = HealthConfig()
     seasonality: SeasonalityConfig = SeasonalityConfig()

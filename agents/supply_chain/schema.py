@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from products.ledger import Policy
 from sim.kernel.calendar import DAY_S, FEN
-from sim.kernel.schema import Frozen, Shock
+from sim.kernel.schema import Frozen, ModeProcesses, Shock
 
 
 class DemandConfig(Frozen):
@@ -618,13 +618,7 @@ class SupplyChainConfig(Frozen):
     business_hours: tuple[int, int] = Field(
         default=(9, 18), description="hours of day [open, close) when agents act; free parameter"
     )
-    mode_processes: int = Field(
-        default=2,
-        ge=1,
-        le=8,
-        description="processes the modes run in at once (1 = one after the other); "
-        "speed only: the results are the same whatever the number",
-    )
+    mode_processes: ModeProcesses = 2
 
     @model_validator(mode="after")
     def _hours_ordered(self) -> Self:

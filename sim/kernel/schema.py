@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+#: A case's ``mode_processes``: how many processes its modes run in at once (see
+#: ``sim.cases.parallel``); the results do not depend on it.
+ModeProcesses = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=8,
+        description="processes the modes run in at once (1 = one after the other); "
+        "speed only: the results are the same whatever the number",
+    ),
+]
 
 
 def _numeric(annotation: Any) -> bool:
